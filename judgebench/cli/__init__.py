@@ -1,0 +1,56 @@
+"""The command line: parses options, calls the library, formats output, sets exit codes.
+
+Exit codes are decided here and only here (CONTRACT §3): 0 done, 1 a threshold was crossed
+(error rate, regression), 2 bad input or usage. ``JUDGEBENCH_DEBUG=1`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from ..errors import InputError, JudgebenchError
+from . import _cache, _report, _run, _tasks
+
+app = typer.Typer(
+    name="judgebench",
+    help="Measure how well LLM judges rate depression severity (PHQ-9) from conversations, "
+    "in many languages, and whether they rate the same case the same way in every language.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("run")(_run.run)
+app.command("report")(_report.report)
+app.add_typer(_tasks.app, name="tasks")
+app.add_typer(_cache.app, name="cache")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"judgebench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Measure LLM judges of depression severity across languages."""
+
+
+def main() -> None:
+    try:
+        app()
+    except JudgebenchError as e:
+        if os.environ.get("JUDGEBENCH_DEBUG") == "1":
+            raise
+        prefix = "error" if isinstance(e, InputError) else "failed"
+        for line in str(e).splitlines() or [type(e).__name__]:
+            print(f"{prefix}: {line}", file=sys.stderr)
+        sys.exit(e.exit_code)

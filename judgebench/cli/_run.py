@@ -1,0 +1,154 @@
+"""`judgebench run`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ErrorRateExceeded, InputError
+
+DEFAULT_TASK = "phq9-multilingual"
+
+
+def _progress(console):
+    from rich.progress import (
+        BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("[green]{task.fields[ok]} ok[/] [yellow]{task.fields[bad]} unscored[/] [red]{task.fields[err]} errors[/]"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def run(
+    task: Annotated[list[str], typer.Option("--task", "-t", help=f"Bundled task name, task directory or .jsonl file (repeatable). Default: {DEFAULT_TASK}.")] = [],
+    model: Annotated[list[str], typer.Option("--model", "-m", help="litellm model string (openai/gpt-4o-mini, ollama/llama3.1, local/gemma-3-270m) or a judge name from --models-file (repeatable). Default: the embedded local/gemma-3-270m.")] = [],
+    models_file: Annotated[Optional[Path], typer.Option("--models-file", help="YAML file of named judges: judges: {name: {model, api_base, concurrency, params}}.")] = None,
+    api_base: Annotated[Optional[str], typer.Option("--api-base", help="Base URL for every --model of this run (an OpenAI-compatible server, vLLM, Ollama...).")] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, help="Requests in flight per judge (default 8; the embedded judge always uses 1).")] = None,
+    repeats: Annotated[int, typer.Option("--repeats", "-r", min=1, help="Judge every sample this many times (separate cache entries), to measure run-to-run agreement.")] = 1,
+    temperature: Annotated[float, typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature.")] = 0.0,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=16, help="Answer length limit for remote judges.")] = 512,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Judge only the first N cases (pair_ids), in every selected language.")] = None,
+    language: Annotated[list[str], typer.Option("--language", "-l", help="Only these languages (repeatable), e.g. -l en -l zh.")] = [],
+    arm: Annotated[list[str], typer.Option("--arm", help="Only these arms (meta.arm: translated, localized; repeatable). The baseline language is always kept.")] = [],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run directory. Rerunning with the same --out resumes. Default results/<run-id>/.")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Response cache directory (default $JUDGEBENCH_CACHE_DIR or ~/.cache/judgebench).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")] = False,
+    max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Judge every sample with every model, write the run directory, print per-language metrics.
+
+    With no --task and no --model this judges the bundled phq9-multilingual task with the
+    embedded local judge: offline, no API key.
+    """
+    from rich.console import Console
+
+    from ..models import load_models_file, resolve_judges
+    from ..runner import RunConfig, default_cache_dir, execute_run
+    from ..tasks import load_task
+
+    console = Console(stderr=True)
+    tasks = []
+    for ref in task or [DEFAULT_TASK]:
+        t = load_task(ref).select(languages=language or None, arms=arm or None, limit=limit)
+        if not t.samples:
+            raise InputError(f"--task {ref}: no samples left after --language/--arm/--limit "
+                             f"(languages: {', '.join(load_task(ref).languages)})")
+        tasks.append(t)
+    if len({t.scale.name for t in tasks}) > 1:
+        raise InputError("--task: tasks of one run must share a scale; run them separately")
+    if len({t.name for t in tasks}) < len(tasks):
+        raise InputError("--task: the same task given twice")
+    named = load_models_file(models_file) if models_file else {}
+    judges = resolve_judges(model, named=named, api_base=api_base, concurrency=concurrency)
+    if out is None:
+        out = Path("results") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    config = RunConfig(
+        tasks=tasks,
+        judges=judges,
+        out=out,
+        repeats=repeats,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+        selection={"languages": language, "arms": arm, "limit": limit},
+    )
+
+    progress = None if quiet or not sys.stderr.isatty() and not console.is_terminal else _progress(console)
+    bars: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
+
+    def on_start(jobs, n_done):
+        if n_done:
+            console.print(f"[dim]resuming {out}: {n_done} judgments already done[/]")
+        if progress is None:
+            return
+        progress.start()
+        per_judge: dict[str, int] = {}
+        for j in jobs:
+            per_judge[j.judge.name] = per_judge.get(j.judge.name, 0) + 1
+        for name, n in per_judge.items():
+            counts[name] = {"ok": 0, "bad": 0, "err": 0}
+            bars[name] = progress.add_task(name, total=n, ok=0, bad=0, err=0, rate="")
+
+    def on_done(rec):
+        if progress is None:
+            return
+        c = counts[rec["model"]]
+        c["ok" if rec["status"] == "ok" else "err" if rec["status"] == "error" else "bad"] += 1
+        bar = bars[rec["model"]]
+        speed = progress.tasks[bar].speed
+        progress.update(bar, advance=1, rate=f"{speed:.1f}/s" if speed else "", **c)
+
+    try:
+        outcome = execute_run(config, on_start=on_start, on_done=on_done)
+    except KeyboardInterrupt:
+        if progress:
+            progress.stop()
+        console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {out} to resume")
+        raise typer.Exit(130) from None
+    finally:
+        if progress:
+            progress.stop()
+
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(outcome.metrics, indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console as StdoutConsole
+
+        from ..reports import rich_tables
+
+        stdout = StdoutConsole()
+        if not stdout.is_terminal:
+            stdout.width = max(stdout.width, 150)
+        for table in rich_tables(outcome.metrics, title=f"run {outcome.run_id}"):
+            stdout.print(table)
+        cached = sum(1 for r in outcome.records if r.get("cached"))
+        console.print(
+            f"{len(outcome.records)} judgments ({outcome.n_new} new this time, {cached} from cache) "
+            f"→ {out}/samples.jsonl, metrics.json, run.json"
+        )
+    if max_error_rate is not None and outcome.error_rate > max_error_rate:
+        raise ErrorRateExceeded(
+            f"error rate {outcome.error_rate:.1%} is above --max-error-rate {max_error_rate:.1%} "
+            f"(see the 'error' field in {out}/samples.jsonl and {out}/run.log)"
+        )

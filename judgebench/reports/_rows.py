@@ -1,0 +1,59 @@
+"""Flatten metrics.json into table rows: one row per model × (overall | language)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMNS = [
+    ("language", "language"),
+    ("n", "n"),
+    ("n_scored", "scored"),
+    ("mae", "MAE"),
+    ("rmse", "RMSE"),
+    ("pearson_r", "r"),
+    ("spearman_rho", "ρ"),
+    ("ccc", "CCC"),
+    ("auc10", "AUC≥10"),
+    ("qwk_bands", "QWK"),
+    ("gap", "gap vs base"),
+    ("gap_ci95", "gap 95% CI"),
+    ("parse_failure_rate", "parse fail"),
+    ("refusal_rate", "refusal"),
+    ("error_rate", "error"),
+]
+"""(row key, header) of the per-language table; every format renders these."""
+
+
+def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows every format (table, markdown, json) is rendered from."""
+    rows = []
+    for model, block in metrics.get("models", {}).items():
+        groups = [("overall", block["overall"], None)]
+        groups += [
+            (lang, m, block.get("consistency", {}).get(lang))
+            for lang, m in block.get("by_language", {}).items()
+        ]
+        for lang, m, cons in groups:
+            row = {"model": model, "language": lang}
+            for key in ("n", "n_scored", "mae", "rmse", "pearson_r", "spearman_rho", "ccc", "qwk_bands",
+                        "parse_failure_rate", "refusal_rate", "error_rate"):
+                row[key] = m.get(key)
+            row["auc10"] = (m.get("auc") or {}).get("10")
+            row["gap"] = cons.get("mean_signed_gap") if cons else None
+            row["gap_ci95"] = cons.get("signed_gap_ci95") if cons else None
+            rows.append(row)
+    return rows
+
+
+def fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if key.endswith("_rate"):
+        return f"{100 * value:.0f}%"
+    if key == "gap_ci95":
+        return f"[{value[0]:+.2f}, {value[1]:+.2f}]"
+    if key == "gap":
+        return f"{value:+.2f}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)

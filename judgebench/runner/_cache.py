@@ -1,0 +1,89 @@
+"""The response cache: completed judge answers on disk, keyed by what changes the answer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("JUDGEBENCH_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "judgebench"
+
+
+def cache_key(
+    *,
+    model: str,
+    api_base: str | None,
+    messages: Any,
+    sampling: dict[str, Any],
+    schema: Any,
+    repeat: int,
+) -> str:
+    """sha256 of what can change the answer: model, endpoint, messages, sampling parameters,
+    response schema and repeat index. Not concurrency, timeouts or retry counts (STYLE §6)."""
+    blob = json.dumps(
+        {
+            "model": model,
+            "api_base": api_base,
+            "messages": messages,
+            "sampling": sampling,
+            "schema": schema,
+            "repeat": repeat,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """A diskcache store safe across processes (SQLite underneath); ``None`` dir disables it."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+        self._cache = None
+        if directory is not None:
+            import diskcache
+
+            directory.mkdir(parents=True, exist_ok=True)
+            # Large values live in files; answers are small so they stay in SQLite rows.
+            self._cache = diskcache.Cache(str(directory), timeout=60, size_limit=2**34)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        if self._cache is None:
+            return None
+        return self._cache.get(key)
+
+    def set(self, key: str, value: dict[str, Any]) -> None:
+        if self._cache is not None:
+            self._cache.set(key, value)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+
+def cache_stats(directory: Path) -> dict[str, Any]:
+    import diskcache
+
+    if not directory.exists():
+        return {"directory": str(directory), "entries": 0, "size_bytes": 0}
+    with diskcache.Cache(str(directory)) as cache:
+        return {"directory": str(directory), "entries": len(cache), "size_bytes": cache.volume()}
+
+
+def clear_cache(directory: Path) -> int:
+    import diskcache
+
+    if not directory.exists():
+        return 0
+    with diskcache.Cache(str(directory)) as cache:
+        return cache.clear()

@@ -1,0 +1,192 @@
+"""The async judge loop: cache lookup, per-judge concurrency, retries, parsing, journaling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..models import JudgeSpec
+from ..parsing import Judgment, Refused, parse_judgment
+from ..prompts import PromptBuilder
+from ..results import RunStore
+from ..tasks import Sample, Task
+from ._cache import ResponseCache, cache_key
+from ._retry import Backoff
+
+log = logging.getLogger("judgebench.runner")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One judgment to make: a sample, a judge and a repeat index."""
+
+    task: Task
+    sample: Sample
+    judge: JudgeSpec
+    repeat: int
+
+    @property
+    def key(self) -> tuple[str, str, str, int]:
+        return (self.task.name, self.sample.id, self.judge.name, self.repeat)
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.0
+    max_tokens: int = 512
+
+    def for_judge(self, judge: JudgeSpec) -> dict[str, Any]:
+        params = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        if judge.is_local:
+            params["max_tokens"] = 96  # the grammar's answer is ~40 tokens
+        return params
+
+
+def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=()) -> dict[str, Any]:
+    s = job.sample
+    status = "ok" if isinstance(result, Judgment) else "refusal" if isinstance(result, Refused) else (
+        "error" if result is None else "parse_error"
+    )
+    return {
+        "task": job.task.name,
+        "sample_id": s.id,
+        "pair_id": s.pair_id,
+        "language": s.language,
+        "arm": s.arm,
+        "model": job.judge.name,
+        "repeat": job.repeat,
+        "status": status,
+        "pred_total": result.total if isinstance(result, Judgment) else None,
+        "pred_items": list(result.items) if isinstance(result, Judgment) and result.items else None,
+        "true_total": s.true_total,
+        "true_items": list(s.true_items) if s.true_items else None,
+        "raw": raw,
+        "error": error,
+        "flags": list(flags),
+        "cached": cached,
+        "latency_s": round(latency, 4) if latency is not None else None,
+        "usage": usage,
+        "cost_usd": cost,
+        "attempts": attempts,
+    }
+
+
+class Executor:
+    """Runs jobs to completion, appending one line per judgment to the run store."""
+
+    def __init__(
+        self,
+        *,
+        store: RunStore,
+        cache: ResponseCache,
+        sampling: Sampling,
+        backoff: Backoff,
+        on_done: Callable[[dict[str, Any]], None] = lambda rec: None,
+    ):
+        from ..models import _client  # litellm enters here, once a run really starts
+
+        self._client = _client
+        self.store = store
+        self.cache = cache
+        self.sampling = sampling
+        self.backoff = backoff
+        self.on_done = on_done
+        self._builders: dict[str, PromptBuilder] = {}
+        self._formats: dict[str, dict | None] = {}
+
+    def builder(self, task: Task) -> PromptBuilder:
+        if task.name not in self._builders:
+            from ..prompts import USER_TEMPLATE
+
+            self._builders[task.name] = PromptBuilder(task.scale, task.prompt_template or USER_TEMPLATE)
+        return self._builders[task.name]
+
+    async def _call(self, job: Job, messages, sampling, response_format):
+        judge = job.judge
+        attempt = 0
+        while True:
+            result = await self._client.complete(
+                judge, messages, sampling=sampling, response_format=response_format
+            )
+            attempt += 1
+            if isinstance(result, self._client.Completion) or not result.transient or attempt > judge.max_retries:
+                return result, attempt
+            wait = self.backoff.delay(attempt - 1, result.retry_after)
+            log.warning(
+                "retry %d/%d %s %s in %.2fs: %s",
+                attempt, judge.max_retries, judge.name, job.sample.id, wait, result.message,
+            )
+            await asyncio.sleep(wait)
+
+    async def judge(self, job: Job) -> dict[str, Any]:
+        judge = job.judge
+        prompt = self.builder(job.task).build(job.sample)
+        messages = list(prompt.messages)
+        sampling = self.sampling.for_judge(judge)
+        if judge.name not in self._formats:
+            self._formats[judge.name] = self._client.response_format_for(judge, prompt.schema)
+        response_format = self._formats[judge.name]
+        key = cache_key(
+            model=judge.model,
+            api_base=judge.api_base,
+            messages=messages,
+            sampling={**judge.params, **sampling},
+            schema=response_format,
+            repeat=job.repeat,
+        )
+        hit = self.cache.get(key)
+        if hit is not None:
+            completion = self._client.Completion.from_cache(hit["completion"])
+            return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
+        started = time.perf_counter()
+        result, attempts = await self._call(job, messages, sampling, response_format)
+        latency = time.perf_counter() - started
+        if isinstance(result, self._client.CallFailure):
+            return _record(
+                job, None, raw=None, error=f"{result.kind}: {result.message}", cached=False,
+                latency=latency, usage=None, cost=None, attempts=attempts,
+            )
+        # Only answers are cached: a failed call is asked again next time.
+        self.cache.set(key, {"completion": result.to_cache(), "latency_s": latency})
+        return self._score(job, result, cached=False, latency=latency, attempts=attempts)
+
+    def _score(self, job: Job, completion, *, cached: bool, latency, attempts: int) -> dict[str, Any]:
+        if completion.refusal:
+            parsed = Refused(f"provider_refusal: {completion.refusal}")
+        else:
+            parsed = parse_judgment(completion.text, job.task.scale)
+        error = None if isinstance(parsed, Judgment) else parsed.reason
+        flags = parsed.flags if isinstance(parsed, Judgment) else ()
+        if completion.finish_reason == "length" and not isinstance(parsed, Judgment):
+            error = f"{error} (answer cut off at max_tokens)"
+        return _record(
+            job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
+            usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
+        )
+
+    async def run(self, jobs: list[Job]) -> None:
+        """Each judge gets ``concurrency`` workers over its own queue, so a slow or rate-limited
+        judge never starves the others."""
+        queues: dict[str, deque[Job]] = {}
+        judges: dict[str, JudgeSpec] = {}
+        for job in jobs:
+            queues.setdefault(job.judge.name, deque()).append(job)
+            judges[job.judge.name] = job.judge
+
+        async def worker(queue: deque[Job]) -> None:
+            while queue:
+                job = queue.popleft()
+                rec = await self.judge(job)
+                self.store.append(rec)
+                self.on_done(rec)
+
+        workers = [
+            worker(queues[name])
+            for name, judge in judges.items()
+            for _ in range(min(judge.concurrency, len(queues[name])))
+        ]
+        await asyncio.gather(*workers)

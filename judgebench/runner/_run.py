@@ -1,0 +1,172 @@
+"""One `judgebench run`: plan the jobs, skip what a previous attempt finished, execute, score."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import InputError
+from ..models import JudgeSpec
+from ..prompts import USER_TEMPLATE, PromptBuilder
+from ..results import RunStore, job_key
+from ..tasks import Task
+from ._cache import ResponseCache
+from ._execute import Executor, Job, Sampling
+from ._retry import Backoff
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    tasks: list[Task]
+    judges: list[JudgeSpec]
+    out: Path
+    repeats: int = 1
+    temperature: float = 0.0
+    max_tokens: int = 512
+    cache_dir: Path | None = None
+    """None disables the response cache (``--no-cache``)."""
+    selection: dict[str, Any] = field(default_factory=dict)
+    """How the tasks were narrowed (languages, arms, limit), recorded in run.json."""
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    out: Path
+    records: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    n_new: int
+    n_resumed: int
+
+    @property
+    def error_rate(self) -> float:
+        """Share of judgments that produced no score because the call failed (status error)."""
+        n = len(self.records)
+        return sum(r["status"] == "error" for r in self.records) / n if n else 0.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _prompt_hash(tasks: list[Task]) -> str:
+    hashes = {PromptBuilder(t.scale, t.prompt_template or USER_TEMPLATE).hash for t in tasks}
+    return ",".join(sorted(hashes))
+
+
+def plan_jobs(config: RunConfig) -> list[Job]:
+    return [
+        Job(task, sample, judge, r)
+        for judge in config.judges
+        for task in config.tasks
+        for r in range(config.repeats)
+        for sample in task.samples
+    ]
+
+
+def _check_resumable(existing: dict[str, Any], run: dict[str, Any], out: Path) -> None:
+    """A run directory holds one task selection and prompt; resuming anything else would mix
+    judgments that cannot be compared."""
+    mismatch = []
+    if [t["content_hash"] for t in existing.get("tasks", [])] != [t["content_hash"] for t in run["tasks"]]:
+        mismatch.append("task content")
+    if existing.get("prompt_hash") != run["prompt_hash"]:
+        mismatch.append("prompt")
+    if existing.get("temperature") != run["temperature"]:
+        mismatch.append("temperature")
+    if mismatch:
+        raise InputError(
+            f"--out {out}: holds run {existing.get('run_id')} with a different {', '.join(mismatch)}; "
+            "resume it with the same options or choose a new --out"
+        )
+
+
+def _file_logger(out: Path) -> logging.Handler:
+    from ..secrets import redact
+
+    class Redacting(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    handler = logging.FileHandler(out / "run.log", encoding="utf-8")
+    handler.setFormatter(Redacting("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("judgebench")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    return handler
+
+
+def execute_run(
+    config: RunConfig,
+    *,
+    on_start: Callable[[list[Job], int], None] = lambda jobs, done: None,
+    on_done: Callable[[dict[str, Any]], None] = lambda rec: None,
+) -> RunOutcome:
+    """Run (or resume) the judgments of ``config`` and write the run directory."""
+    from .. import __version__
+    from ..metrics import run_metrics
+
+    store = RunStore(config.out)
+    store.prepare()
+    run: dict[str, Any] = {
+        "run_id": config.out.name or uuid.uuid4().hex[:8],
+        "started_at": _now(),
+        "finished_at": None,
+        "judgebench_version": __version__,
+        "tasks": [
+            {"name": t.name, "content_hash": t.content_hash, "n_samples": len(t.samples),
+             "scale": t.scale.name, "baseline_language": t.baseline_language, "mode": t.mode}
+            for t in config.tasks
+        ],
+        "prompt_hash": _prompt_hash(config.tasks),
+        "models": [j.describe() for j in config.judges],
+        "repeats": config.repeats,
+        "temperature": config.temperature,
+        "max_tokens": config.max_tokens,
+        "selection": config.selection,
+        "cache": config.cache_dir is not None,
+    }
+    existing = store.read_run()
+    if existing:
+        _check_resumable(existing, run, config.out)
+        run["run_id"] = existing.get("run_id", run["run_id"])
+        run["started_at"] = existing.get("started_at", run["started_at"])
+    store.repair()
+    done = store.done_keys()
+    jobs = [j for j in plan_jobs(config) if j.key not in done]
+    store.write_run(run)
+    handler = _file_logger(config.out)
+    cache = ResponseCache(config.cache_dir)
+    executor = Executor(
+        store=store,
+        cache=cache,
+        sampling=Sampling(temperature=config.temperature, max_tokens=config.max_tokens),
+        backoff=Backoff.from_env(),
+        on_done=on_done,
+    )
+    on_start(jobs, len(done))
+    try:
+        asyncio.run(executor.run(jobs))
+    finally:
+        store.close()
+        cache.close()
+        logging.getLogger("judgebench").removeHandler(handler)
+        handler.close()
+    wanted = {j.key for j in plan_jobs(config)}
+    records = [r for r in store.iter_records() if job_key(r) in wanted]
+    task0 = config.tasks[0]
+    metrics = run_metrics(
+        records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
+    )
+    store.write_metrics(metrics)
+    run["finished_at"] = _now()
+    store.write_run(run)
+    return RunOutcome(
+        run_id=run["run_id"], out=config.out, records=records, metrics=metrics,
+        n_new=len(jobs), n_resumed=len(done),
+    )

@@ -1,0 +1,15 @@
+"""Tasks: validated dialogue samples with ground truth (CONTRACT §1)."""
+
+from ._load import bundled_task_names, bundled_tasks_dir, load_task, resolve_task_path
+from ._records import Mode, Sample, Task, Turn
+
+__all__ = [
+    "Mode",
+    "Sample",
+    "Task",
+    "Turn",
+    "bundled_task_names",
+    "bundled_tasks_dir",
+    "load_task",
+    "resolve_task_path",
+]

@@ -1,0 +1,140 @@
+"""Find and load tasks: a single JSONL file, a task directory, or a bundled task by name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, TaskError
+from ..scales import PHQ9, get_scale
+from ._records import Task
+from ._validate import check_uniqueness, read_samples
+
+TASK_FILE = "task.yaml"
+_TASK_KEYS = {"name", "description", "scale", "baseline_language", "mode", "data", "prompt"}
+
+
+def bundled_tasks_dir() -> Path:
+    """Where bundled tasks live: ``$JUDGEBENCH_TASKS_DIR`` or the repository's ``tasks/``."""
+    env = os.environ.get("JUDGEBENCH_TASKS_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "tasks"
+
+
+def bundled_task_names() -> list[str]:
+    root = bundled_tasks_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / TASK_FILE).is_file())
+
+
+def resolve_task_path(ref: str) -> Path:
+    """A path to a .jsonl file or a task directory, from a path or a bundled task's name."""
+    path = Path(ref)
+    if path.is_file() or (path.is_dir() and (path / TASK_FILE).is_file()):
+        return path
+    if path.is_dir():
+        raise TaskError(f"{path}: no {TASK_FILE} in this directory; pass a .jsonl file or a task directory")
+    bundled = bundled_tasks_dir() / ref
+    if (bundled / TASK_FILE).is_file():
+        return bundled
+    names = ", ".join(bundled_task_names()) or "none found"
+    raise TaskError(
+        f"{ref}: no such file, task directory or bundled task (bundled: {names}; see `judgebench tasks list`)"
+    )
+
+
+def _yaml_lines(text: str) -> dict[str, int]:
+    """Line number of each top-level key, so task.yaml errors can point at a line."""
+    import yaml
+
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def _read_task_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise TaskError(f"{path}: cannot read: {e}") from None
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise TaskError(f"{path}{line}: invalid YAML: {getattr(e, 'problem', e)}") from None
+    if not isinstance(spec, dict):
+        raise TaskError(f"{path}:1: expected a mapping of keys ({', '.join(sorted(_TASK_KEYS))})")
+    lines = _yaml_lines(text)
+    problems = []
+    for key in spec:
+        if key not in _TASK_KEYS:
+            problems.append(f"{path}:{lines.get(str(key), 1)}: {key}: unknown key; known: {', '.join(sorted(_TASK_KEYS))}")
+    for key in ("name", "description", "scale", "baseline_language", "prompt"):
+        if key in spec and not isinstance(spec[key], str):
+            problems.append(f"{path}:{lines.get(key, 1)}: {key}: must be a string")
+    if spec.get("mode", "pointwise") not in ("pointwise", "pairwise"):
+        problems.append(f"{path}:{lines.get('mode', 1)}: mode: {spec['mode']!r} must be pointwise or pairwise")
+    data = spec.get("data")
+    if data is not None and not (isinstance(data, list) and all(isinstance(d, str) for d in data)):
+        problems.append(f"{path}:{lines.get('data', 1)}: data: must be a list of file names or globs")
+    if problems:
+        raise TaskError(problems)
+    spec["_lines"] = lines
+    return spec
+
+
+def load_task(ref: str | Path) -> Task:
+    """Load and validate a task. Raises TaskError listing every problem; never half-loads."""
+    path = resolve_task_path(str(ref))
+    problems: list[str] = []
+    if path.is_file():
+        scale, files, spec, prompt = PHQ9, [path], {}, None
+    else:
+        yaml_path = path / TASK_FILE
+        spec = _read_task_yaml(yaml_path)
+        lines = spec.pop("_lines")
+        try:
+            scale = get_scale(spec.get("scale", "phq9"))
+        except InputError as e:
+            raise TaskError(f"{yaml_path}:{lines.get('scale', 1)}: scale: {e}") from None
+        patterns = spec.get("data") or ["*.jsonl"]
+        files = []
+        for pattern in patterns:
+            matched = sorted(path.glob(pattern))
+            if not matched:
+                problems.append(f"{yaml_path}:{lines.get('data', 1)}: data: {pattern!r} matches no file in {path}")
+            files.extend(m for m in matched if m not in files)
+        prompt = None
+        if spec.get("prompt"):
+            prompt_path = path / spec["prompt"]
+            try:
+                prompt = prompt_path.read_text(encoding="utf-8")
+            except OSError as e:
+                problems.append(f"{yaml_path}:{lines.get('prompt', 1)}: prompt: cannot read {prompt_path}: {e.strerror}")
+    located = []
+    for f in files:
+        located.extend(read_samples(f, scale, problems))
+    check_uniqueness(located, problems)
+    if problems:
+        raise TaskError(problems)
+    name = spec.get("name") or (path.stem if path.is_file() else path.name)
+    return Task(
+        name=name,
+        description=spec.get("description", ""),
+        scale=scale,
+        baseline_language=spec.get("baseline_language", "en"),
+        mode=spec.get("mode", "pointwise"),
+        samples=tuple(s for s, _ in located),
+        source=path,
+        prompt_template=prompt,
+    )

@@ -1,0 +1,121 @@
+"""Typed records for tasks and their samples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from ..scales import Scale
+
+Mode = Literal["pointwise", "pairwise"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str
+    """Who speaks (``clinician``, ``patient``, ``assistant``...); shown to the judge as is."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One dialogue with its ground truth."""
+
+    id: str
+    pair_id: str
+    """The same case (persona) across languages."""
+    language: str
+    turns: tuple[Turn, ...]
+    true_total: int
+    true_items: tuple[int, ...] | None = None
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def arm(self) -> str | None:
+        """``meta.arm`` (``baseline``, ``translated``, ``localized``) when the task has arms."""
+        arm = self.meta.get("arm")
+        return arm if isinstance(arm, str) else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The CONTRACT §1 form of the sample."""
+        truth: dict[str, Any] = {"total": self.true_total}
+        if self.true_items is not None:
+            truth["items"] = list(self.true_items)
+        out: dict[str, Any] = {
+            "id": self.id,
+            "pair_id": self.pair_id,
+            "language": self.language,
+            "turns": [{"role": t.role, "text": t.text} for t in self.turns],
+            "truth": truth,
+        }
+        if self.meta:
+            out["meta"] = self.meta
+        return out
+
+
+@dataclass(frozen=True)
+class Task:
+    """A named, validated set of samples plus how to judge them."""
+
+    name: str
+    description: str
+    scale: Scale
+    baseline_language: str
+    mode: Mode
+    samples: tuple[Sample, ...]
+    source: Path
+    prompt_template: str | None = None
+    """A custom prompt template (text), or None for the built-in prompt."""
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 over the samples and judging settings: runs of equal hash are comparable."""
+        payload = {
+            "scale": self.scale.name,
+            "mode": self.mode,
+            "baseline_language": self.baseline_language,
+            "samples": [s.to_json() for s in self.samples],
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({s.language for s in self.samples})
+
+    @property
+    def arms(self) -> list[str]:
+        return sorted({s.arm for s in self.samples if s.arm})
+
+    def select(
+        self,
+        *,
+        languages: list[str] | None = None,
+        arms: list[str] | None = None,
+        limit: int | None = None,
+    ) -> Task:
+        """A subset of the task. ``limit`` keeps the first N cases (pair_ids) in file order,
+        in every selected language, so cross-language consistency stays computable. Selecting
+        arms always keeps the baseline language, which the other languages are compared with."""
+        samples = list(self.samples)
+        if languages:
+            wanted = set(languages)
+            samples = [s for s in samples if s.language in wanted]
+        if arms:
+            wanted_arms = set(arms)
+            samples = [
+                s for s in samples
+                if s.arm in wanted_arms or s.language == self.baseline_language
+            ]
+        if limit is not None:
+            keep: list[str] = []
+            for s in samples:
+                if s.pair_id not in keep:
+                    keep.append(s.pair_id)
+            chosen = set(keep[:limit])
+            samples = [s for s in samples if s.pair_id in chosen]
+        return replace(self, samples=tuple(samples))

@@ -1,0 +1,157 @@
+"""Validate JSONL samples against CONTRACT §1, collecting every problem with file:line: field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..scales import Scale
+from ._records import Sample, Turn
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _nonempty_str(v: Any) -> bool:
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sample | None:
+    """Check one decoded line; append problems; return a Sample when the line is valid."""
+    if not isinstance(obj, dict):
+        problems.append(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        return None
+    before = len(problems)
+
+    def bad(field: str, msg: str) -> None:
+        problems.append(f"{where}: {field}: {msg}")
+
+    for key in ("id", "pair_id", "language"):
+        if key not in obj:
+            bad(key, "missing (a non-empty string)")
+        elif not _nonempty_str(obj[key]):
+            bad(key, f"{obj[key]!r} must be a non-empty string")
+
+    turns = obj.get("turns")
+    parsed_turns: list[Turn] = []
+    if turns is None:
+        bad("turns", 'missing (a list of {"role": str, "text": str})')
+    elif not isinstance(turns, list) or not turns:
+        bad("turns", 'must be a non-empty list of {"role": str, "text": str}')
+    else:
+        for i, t in enumerate(turns):
+            if not isinstance(t, dict):
+                bad(f"turns[{i}]", 'must be an object {"role": str, "text": str}')
+                continue
+            if not _nonempty_str(t.get("role")):
+                bad(f"turns[{i}].role", f"{t.get('role')!r} must be a non-empty string")
+            if not _nonempty_str(t.get("text")):
+                bad(f"turns[{i}].text", f"{t.get('text')!r} must be a non-empty string")
+            if _nonempty_str(t.get("role")) and _nonempty_str(t.get("text")):
+                parsed_turns.append(Turn(role=t["role"], text=t["text"]))
+
+    truth = obj.get("truth")
+    total = items = None
+    if not isinstance(truth, dict):
+        bad("truth", 'missing or not an object {"total": int, "items": [...]}')
+    else:
+        total = truth.get("total")
+        if total is None:
+            bad("truth.total", f"missing (an integer in 0..{scale.max_total})")
+        elif not _is_int(total):
+            bad("truth.total", f"{total!r} is not an integer")
+        elif not 0 <= total <= scale.max_total:
+            bad("truth.total", f"{total} is not in 0..{scale.max_total}")
+        items = truth.get("items")
+        if items is not None:
+            if not isinstance(items, list) or len(items) != scale.n_items:
+                bad("truth.items", f"must be a list of exactly {scale.n_items} integers")
+            else:
+                for i, v in enumerate(items):
+                    if not _is_int(v):
+                        bad(f"truth.items[{i}]", f"{v!r} is not an integer")
+                    elif not 0 <= v <= scale.item_max:
+                        bad(f"truth.items[{i}]", f"{v} is not in 0..{scale.item_max}")
+                if (
+                    len(problems) == before
+                    and _is_int(total)
+                    and sum(items) != total
+                ):
+                    bad("truth.total", f"{total} does not equal the sum of truth.items ({sum(items)})")
+
+    meta = obj.get("meta", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        bad("meta", "must be an object when present")
+    elif "arm" in meta and not _nonempty_str(meta["arm"]):
+        bad("meta.arm", f"{meta['arm']!r} must be a non-empty string")
+
+    if len(problems) > before:
+        return None
+    return Sample(
+        id=obj["id"],
+        pair_id=obj["pair_id"],
+        language=obj["language"],
+        turns=tuple(parsed_turns),
+        true_total=total,
+        true_items=tuple(items) if items is not None else None,
+        meta=meta,
+    )
+
+
+def read_samples(path: Path, scale: Scale, problems: list[str]) -> list[tuple[Sample, str]]:
+    """Read one JSONL file. Returns (sample, "file:line") pairs; appends every problem found."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(f"{path}: cannot read: {e.strerror or e}")
+        return []
+    out: list[tuple[Sample, str]] = []
+    lines = data.split(b"\n")
+    n_nonblank = 0
+    for lineno, raw in enumerate(lines, start=1):
+        where = f"{path}:{lineno}"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            problems.append(f"{where}: not valid UTF-8 (byte {e.start}); save the file as UTF-8")
+            continue
+        if lineno == 1:
+            text = text.removeprefix("\ufeff")
+        if not text.strip():
+            continue
+        n_nonblank += 1
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as e:
+            problems.append(f"{where}: invalid JSON at column {e.colno}: {e.msg}")
+            continue
+        sample = _check_sample(obj, scale, where, problems)
+        if sample is not None:
+            out.append((sample, where))
+    if n_nonblank == 0 and not problems:
+        problems.append(f"{path}: empty file: a task needs at least one sample (one JSON object per line)")
+    return out
+
+
+def check_uniqueness(located: list[tuple[Sample, str]], problems: list[str]) -> None:
+    """ids are unique; at most one sample per (pair_id, language, meta.arm)."""
+    ids: dict[str, str] = {}
+    combos: dict[tuple[str, str, str | None], str] = {}
+    for sample, where in located:
+        if sample.id in ids:
+            problems.append(f"{where}: id: {sample.id!r} already used at {ids[sample.id]}")
+        else:
+            ids[sample.id] = where
+        key = (sample.pair_id, sample.language, sample.arm)
+        if key in combos:
+            arm = f", meta.arm {sample.arm!r}" if sample.arm else ""
+            problems.append(
+                f"{where}: pair_id: {sample.pair_id!r} already has a {sample.language!r}{arm} "
+                f"sample at {combos[key]}; give one of them a different pair_id or meta.arm"
+            )
+        else:
+            combos[key] = where
