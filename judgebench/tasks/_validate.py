@@ -117,7 +117,7 @@ def read_samples(path: Path, scale: Scale, problems: list[str]) -> list[tuple[Sa
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            problems.append(f"{where}: not valid UTF-8 (byte {e.start}); save the file as UTF-8")
+            problems.append(f"{where}: not valid UTF-8 at byte {e.start + 1} of the line; save the file as UTF-8")
             continue
         if lineno == 1:
             text = text.removeprefix("\ufeff")
