@@ -208,7 +208,7 @@ async def complete(
 ) -> Completion | CallFailure:
     """One chat completion. Never raises for provider trouble: failures come back as values."""
     lib = _lib()
-    kwargs: dict[str, Any] = {**judge.params, **sampling}
+    kwargs: dict[str, Any] = dict(sampling)  # already holds the judge's params
     if judge.api_base:
         kwargs["api_base"] = judge.api_base
         if _needs_placeholder_key(judge, kwargs):

@@ -84,6 +84,11 @@ class LocalEngine:
             n_threads=max(1, os.cpu_count() or 1),
             verbose=False,
         )
+        # llama.cpp prints notices (e.g. about its KV cache) straight to stderr, over the progress
+        # bar; failures still surface as exceptions.
+        import logging
+
+        logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL + 1)
         self._lock = threading.Lock()
         self._grammars: dict[str, object] = {}
 

@@ -13,6 +13,7 @@ from ..models import JudgeSpec
 from ..parsing import Judgment, Refused, parse_judgment
 from ..prompts import PromptBuilder
 from ..results import RunStore
+from ..secrets import public_params
 from ..tasks import Sample, Task
 from ._cache import ResponseCache, cache_key
 from ._retry import Backoff
@@ -40,10 +41,11 @@ class Sampling:
     max_tokens: int = 512
 
     def for_judge(self, judge: JudgeSpec) -> dict[str, Any]:
+        """Run-wide sampling settings, overridden by the judge's own params from a models file."""
         params = {"temperature": self.temperature, "max_tokens": self.max_tokens}
         if judge.is_local:
             params["max_tokens"] = 96  # the grammar's answer is ~40 tokens
-        return params
+        return {**params, **judge.params}
 
 
 def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=()) -> dict[str, Any]:
@@ -134,7 +136,7 @@ class Executor:
             model=judge.model,
             api_base=judge.api_base,
             messages=messages,
-            sampling={**judge.params, **sampling},
+            sampling=public_params(sampling),  # a rotated API key must not invalidate the cache
             schema=response_format,
             repeat=job.repeat,
         )

@@ -1,0 +1,100 @@
+"""The CLI surface: help, exit codes, messages without tracebacks, start-up without litellm."""
+
+import subprocess
+import sys
+
+from conftest import MINI, REPO
+
+
+def test_help_does_not_import_litellm():
+    code = ("import sys; from typer.testing import CliRunner; from judgebench.cli import app; "
+            "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
+            "print('litellm' in sys.modules, 'pandas' in sys.modules, 'llama_cpp' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split() == ["False", "False", "False"]
+
+
+def test_every_command_has_help(judgebench):
+    for cmd in (["run"], ["report"], ["tasks", "list"], ["tasks", "validate"], ["tasks", "export"],
+                ["cache", "info"], ["cache", "clear"]):
+        proc = judgebench(*cmd, "--help", check=0)
+        assert "Usage" in proc.stdout and len(proc.stdout) > 200, cmd
+
+
+def test_bad_task_file_exits_2_with_locations_and_no_traceback(judgebench, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "pair_id": "x", "language": "en", "turns": [{"role": "p", "text": "t"}], '
+                   '"truth": {"total": 3, "items": [0,0,0,0,0,0,0,0,4]}}\n{oops\n')
+    for args in (["tasks", "validate", str(bad)], ["run", "--task", str(bad), "--model", "openai/x"]):
+        proc = judgebench(*args)
+        assert proc.returncode == 2
+        assert f"{bad}:1: truth.items[8]: 4 is not in 0..3" in proc.stderr
+        assert f"{bad}:2: invalid JSON" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_bad_cli_values_exit_2(judgebench, tmp_path):
+    for args in (["run", "--task", MINI, "--repeats", "0"],
+                 ["run", "--task", MINI, "--model", "gpt4"],
+                 ["run", "--task", MINI, "--language", "xx", "--model", "openai/x"],
+                 ["run", "--task", "nope", "--model", "openai/x"],
+                 ["report", str(tmp_path)]):
+        proc = judgebench(*args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+
+
+def test_tasks_export_round_trips(judgebench, tmp_path):
+    proc = judgebench("tasks", "export", MINI, check=0)
+    out = tmp_path / "x.jsonl"
+    out.write_text(proc.stdout)
+    assert proc.stdout.count("\n") == 8
+    judgebench("tasks", "validate", str(out), check=0)
+
+
+def test_models_file_names_a_judge(judgebench, truth_server, tmp_path):
+    srv = truth_server()
+    models = tmp_path / "models.yaml"
+    models.write_text(f"judges:\n  tiny:\n    model: openai/tiny\n    api_base: {srv.url}\n    concurrency: 2\n"
+                      "    params:\n      max_tokens: 64\n")
+    out = tmp_path / "run"
+    judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "tiny", "--out", str(out),
+               "--json", check=0)
+    assert len(srv.requests) == 8 and srv.requests[0]["body"]["max_tokens"] == 64
+    import json
+
+    run = json.loads((out / "run.json").read_text())
+    assert run["models"][0]["name"] == "tiny" and run["models"][0]["concurrency"] == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("judges:\n  x:\n    modle: openai/x\n")
+    proc = judgebench("run", "--task", MINI, "--models-file", str(bad), "--model", "x")
+    assert proc.returncode == 2 and "judges.x.modle: unknown key" in proc.stderr
+
+
+def test_keys_never_reach_written_files(judgebench, truth_server, tmp_path, env):
+    secret = "sk-judgebench-test-SECRET-0123456789abcdef"
+    srv = truth_server()
+    out = tmp_path / "run"
+    judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url, "--out", str(out),
+               check=0, extra_env={"OPENAI_API_KEY": secret})
+    assert srv.requests[0]["headers"].get("authorization") == f"Bearer {secret}"  # it was used...
+    judgebench("report", str(out), "--format", "markdown", "--output", str(out / "report.md"), check=0)
+    written = list(out.rglob("*")) + list((tmp_path / "cache").rglob("*"))
+    assert len([p for p in written if p.is_file()]) >= 5
+    for path in written:
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path  # ...and written nowhere
+
+
+def test_report_formats(judgebench, truth_server, tmp_path):
+    srv = truth_server()
+    out = tmp_path / "run"
+    judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url, "--out", str(out), check=0)
+    md = judgebench("report", str(out), "--format", "markdown", check=0).stdout
+    assert "| openai/x | zh |" in md
+    import json
+
+    js = json.loads(judgebench("report", str(out), "--format", "json", check=0).stdout)
+    assert {r["language"] for r in js["rows"]} == {"overall", "en", "zh"}
+    table = judgebench("report", str(out), check=0).stdout
+    assert "AUC≥10" in table and "openai/x" in table

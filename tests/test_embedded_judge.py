@@ -1,0 +1,26 @@
+"""The embedded judge for real: llama.cpp in-process with the GGUF file from PyPI, offline."""
+
+import json
+import re
+
+from conftest import MINI, read_jsonl
+
+
+def test_default_model_is_the_embedded_judge_and_answers_in_schema(judgebench, tmp_path):
+    out = tmp_path / "run"
+    proc = judgebench("run", "--task", MINI, "--limit", "1", "--out", str(out), check=0, timeout=600)
+    lines = read_jsonl(out / "samples.jsonl")
+    assert [r["sample_id"] for r in sorted(lines, key=lambda r: r["sample_id"])] == ["m1-en", "m1-zh"]
+    for r in lines:
+        assert r["model"] == "local/gemma-3-270m" and r["status"] == "ok"
+        # the grammar forces the schema: nine digits 0..3 and a total
+        assert re.fullmatch(r'\{"items": \[(\d, ){8}\d\], "total": \d+\}', r["raw"]), r["raw"]
+        assert r["pred_total"] == sum(r["pred_items"])
+        assert r["usage"]["prompt_tokens"] > 200 and r["cost_usd"] == 0.0
+    run = json.loads((out / "run.json").read_text())
+    assert run["models"][0]["model"] == "local/gemma-3-270m"
+    assert "local/gemma-3-270m" in proc.stdout
+    # a rerun is served from the response cache like any other judge
+    out2 = tmp_path / "run2"
+    judgebench("run", "--task", MINI, "--limit", "1", "--out", str(out2), check=0, timeout=600)
+    assert all(r["cached"] for r in read_jsonl(out2 / "samples.jsonl"))
