@@ -34,11 +34,14 @@ def list_tasks(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("task", "samples", "cases", "languages", "arms", "scale", "mode", "description")
+    table = Table("task", "samples", "cases", "languages", "arms", "scale", "mode")
     for r in rows:
         table.add_row(r["name"], str(r["n_samples"]), str(r["n_cases"]), " ".join(r["languages"]),
-                      " ".join(r["arms"]) or "–", r["scale"], r["mode"], r["description"])
-    Console().print(table)
+                      " ".join(r["arms"]) or "–", r["scale"], r["mode"])
+    console = Console()
+    console.print(table)
+    for r in rows:
+        console.print(f"[bold]{r['name']}[/]: {r['description']}")
 
 
 @app.command("validate")
