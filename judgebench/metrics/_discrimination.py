@@ -35,9 +35,32 @@ def auc_by_threshold(
 def sensitivity_specificity(
     y_true: ArrayLike, y_pred: ArrayLike, /, *, threshold: int
 ) -> tuple[float | None, float | None]:
-    """Sensitivity and specificity of ``pred >= threshold`` for ``true >= threshold``."""
+    """Sensitivity and specificity of ``pred >= threshold`` for ``true >= threshold``.
+
+    sensitivity = TP / (TP + FN), specificity = TN / (TN + FP). Kroenke et al. (2001, J Gen
+    Intern Med 16:606) report 0.88 / 0.88 for the PHQ-9 itself at >= 10. Sensitivity is None
+    without true positives, specificity None without true negatives.
+    """
     t, p = _pair(y_true, y_pred)
     pos, flagged = t >= threshold, p >= threshold
     sens = float((flagged & pos).sum() / pos.sum()) if pos.any() else None
     spec = float((~flagged & ~pos).sum() / (~pos).sum()) if (~pos).any() else None
     return sens, spec
+
+
+def why_no_auc(y_true: ArrayLike, /, *, threshold: int) -> str:
+    """Reason ``auc_at`` is None."""
+    t = np.asarray(y_true, dtype=float)
+    return "no scored judgments" if t.size == 0 else f"only one class at threshold {threshold}"
+
+
+def why_no_sensitivity(y_true: ArrayLike, /, *, threshold: int) -> str:
+    """Reason the sensitivity of ``sensitivity_specificity`` is None."""
+    t = np.asarray(y_true, dtype=float)
+    return "no scored judgments" if t.size == 0 else f"no scored judgment with true total >= {threshold}"
+
+
+def why_no_specificity(y_true: ArrayLike, /, *, threshold: int) -> str:
+    """Reason the specificity of ``sensitivity_specificity`` is None."""
+    t = np.asarray(y_true, dtype=float)
+    return "no scored judgments" if t.size == 0 else f"no scored judgment with true total < {threshold}"

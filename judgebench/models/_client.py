@@ -241,21 +241,36 @@ async def complete(
             "prompt_tokens": int(getattr(usage_obj, "prompt_tokens", 0) or 0),
             "completion_tokens": int(getattr(usage_obj, "completion_tokens", 0) or 0),
         }
-    cost = None
-    if not judge.is_local:
-        try:
-            cost = float(lib.completion_cost(completion_response=response))
-        except Exception:
-            cost = None  # unknown model: no price in litellm's map
-    else:
-        cost = 0.0
-    refusal = getattr(message, "refusal", None)
-    if choice.finish_reason == "content_filter" and not refusal:
-        refusal = "content_filter"
     return Completion(
         text=message.content,
         usage=usage,
-        cost_usd=cost,
-        refusal=refusal,
+        cost_usd=_cost(lib, judge, response),
+        refusal=_refusal(choice),
         finish_reason=choice.finish_reason,
     )
+
+
+_unpriced: set[str] = set()
+
+
+def _cost(lib, judge: JudgeSpec, response) -> float | None:
+    """litellm's price for the call; None for models missing from its price map. A miss is
+    remembered, because litellm's lookup is slow when it fails and it fails the same way again."""
+    if judge.is_local:
+        return 0.0
+    if judge.model in _unpriced:
+        return None
+    try:
+        return float(lib.completion_cost(completion_response=response))
+    except Exception:
+        _unpriced.add(judge.model)
+        return None
+
+
+def _refusal(choice) -> str | None:
+    refusal = getattr(choice.message, "refusal", None)
+    if choice.finish_reason == "content_filter" and not refusal:
+        refusal = "content_filter"
+    return refusal
+
+

@@ -129,23 +129,24 @@ class Executor:
         prompt = self.builder(job.task).build(job.sample)
         messages = list(prompt.messages)
         sampling = self.sampling.for_judge(judge)
-        if judge.name not in self._formats:
-            self._formats[judge.name] = self._client.response_format_for(judge, prompt.schema)
-        response_format = self._formats[judge.name]
+        # The key names the structured-output *mode*, not the provider format it resolves to, so
+        # a fully cached run never has to import litellm to find out what the format would be.
         key = cache_key(
             model=judge.model,
             api_base=judge.api_base,
             messages=messages,
             sampling=public_params(sampling),  # a rotated API key must not invalidate the cache
-            schema=response_format,
+            schema={"structured_output": judge.structured_output, "schema": prompt.schema},
             repeat=job.repeat,
         )
         hit = self.cache.get(key)
         if hit is not None:
             completion = self._client.Completion.from_cache(hit["completion"])
             return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
+        if judge.name not in self._formats:
+            self._formats[judge.name] = self._client.response_format_for(judge, prompt.schema)
         started = time.perf_counter()
-        result, attempts = await self._call(job, messages, sampling, response_format)
+        result, attempts = await self._call(job, messages, sampling, self._formats[judge.name])
         latency = time.perf_counter() - started
         if isinstance(result, self._client.CallFailure):
             return _record(
