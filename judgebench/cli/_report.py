@@ -18,18 +18,6 @@ class ReportFormat(str, Enum):
     html = "html"
 
 
-def load_metrics(run_dir: Path) -> dict:
-    from ..results import METRICS_FILE, read_json
-
-    path = run_dir / METRICS_FILE if run_dir.is_dir() else run_dir
-    if not path.exists():
-        raise InputError(f"{run_dir}: no {METRICS_FILE}; pass a run directory written by `judgebench run`")
-    metrics = read_json(path)
-    if not isinstance(metrics, dict) or "models" not in metrics:
-        raise InputError(f"{path}: not a judgebench metrics file (no 'models' key)")
-    return metrics
-
-
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (or its metrics.json).")],
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table (default), markdown, json or html.")] = ReportFormat.table,
@@ -37,14 +25,13 @@ def report(
 ) -> None:
     """One run's metrics per model, overall and per language, with the cross-language gaps."""
     from .. import reports
+    from ..results import load_metrics
 
     metrics = load_metrics(run_dir)
     if format == ReportFormat.table:
-        from rich.console import Console
+        from ._console import stdout_console
 
-        console = Console(record=output is not None, width=150 if output else None)
-        if not console.is_terminal:
-            console.width = max(console.width, 150)
+        console = stdout_console(record=output is not None)
         for table in reports.rich_tables(metrics, title=f"run {metrics.get('run_id')}"):
             console.print(table)
         if output:

@@ -133,13 +133,10 @@ def run(
 
         typer.echo(json.dumps(outcome.metrics, indent=2, ensure_ascii=False))
     else:
-        from rich.console import Console as StdoutConsole
-
         from ..reports import rich_tables
+        from ._console import stdout_console
 
-        stdout = StdoutConsole()
-        if not stdout.is_terminal:
-            stdout.width = max(stdout.width, 150)
+        stdout = stdout_console()
         for table in rich_tables(outcome.metrics, title=f"run {outcome.run_id}"):
             stdout.print(table)
         cached = sum(1 for r in outcome.records if r.get("cached"))

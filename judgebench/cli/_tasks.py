@@ -31,14 +31,15 @@ def list_tasks(
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from ._console import stdout_console
 
     table = Table("task", "samples", "cases", "languages", "arms", "scale", "mode")
     for r in rows:
         table.add_row(r["name"], str(r["n_samples"]), str(r["n_cases"]), " ".join(r["languages"]),
                       " ".join(r["arms"]) or "–", r["scale"], r["mode"])
-    console = Console()
+    console = stdout_console()
     console.print(table)
     for r in rows:
         console.print(f"[bold]{r['name']}[/]: {r['description']}")

@@ -1,5 +1,5 @@
 """Run directories: the judgments and what was run (CONTRACT §4)."""
 
-from ._store import METRICS_FILE, RUN_FILE, SAMPLES_FILE, RunStore, job_key, read_json, write_json_atomic
+from ._store import METRICS_FILE, RUN_FILE, SAMPLES_FILE, RunStore, job_key, load_metrics, read_json, write_json_atomic
 
-__all__ = ["METRICS_FILE", "RUN_FILE", "SAMPLES_FILE", "RunStore", "job_key", "read_json", "write_json_atomic"]
+__all__ = ["METRICS_FILE", "RUN_FILE", "SAMPLES_FILE", "RunStore", "job_key", "load_metrics", "read_json", "write_json_atomic"]

@@ -36,6 +36,17 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: not valid JSON ({e})") from None
 
 
+def load_metrics(path: Path) -> dict[str, Any]:
+    """metrics.json of a run directory (or the file itself), checked to be one of ours."""
+    file = path / METRICS_FILE if path.is_dir() else path
+    if not file.exists():
+        raise InputError(f"{path}: no {METRICS_FILE}; pass a run directory written by `judgebench run` or its metrics.json")
+    metrics = read_json(file)
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("models"), dict):
+        raise InputError(f"{file}: not a judgebench metrics file (no 'models' mapping)")
+    return metrics
+
+
 class RunStore:
     """Owns one run directory. Judgments are appended one line at a time as they finish, so a
     killed run loses at most the line being written, and that torn line is dropped on resume."""

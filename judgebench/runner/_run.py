@@ -50,6 +50,27 @@ class RunOutcome:
         return sum(r["status"] == "error" for r in self.records) / n if n else 0.0
 
 
+def usage_totals(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Tokens and cost per model. ``cost_usd`` counts what this run paid (not cached answers);
+    ``cost_usd_all`` is what all its judgments cost when first asked."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        u = out.setdefault(r["model"], {"judgments": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                                        "cost_usd": 0.0, "cost_usd_all": 0.0, "priced": True})
+        u["judgments"] += 1
+        usage = r.get("usage") or {}
+        u["prompt_tokens"] += int(usage.get("prompt_tokens") or 0)
+        u["completion_tokens"] += int(usage.get("completion_tokens") or 0)
+        if r.get("cost_usd") is None:
+            if r["status"] != "error":
+                u["priced"] = False
+        else:
+            u["cost_usd_all"] += r["cost_usd"]
+            if not r.get("cached"):
+                u["cost_usd"] += r["cost_usd"]
+    return out
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -163,6 +184,15 @@ def execute_run(
     metrics = run_metrics(
         records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
     )
+    # What the numbers were measured on, so a metrics file alone can be checked for comparability.
+    metrics["provenance"] = {
+        "tasks": [{"name": t["name"], "content_hash": t["content_hash"]} for t in run["tasks"]],
+        "prompt_hash": run["prompt_hash"],
+        "models": {j.name: j.model for j in config.judges},
+        "repeats": config.repeats,
+        "temperature": config.temperature,
+    }
+    metrics["usage"] = usage_totals(records)
     store.write_metrics(metrics)
     run["finished_at"] = _now()
     store.write_run(run)

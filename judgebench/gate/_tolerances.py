@@ -1,0 +1,117 @@
+"""Tolerances for the CI gate: how far each metric may move before it counts as a regression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..errors import InputError
+
+Direction = Literal["lower_is_better", "higher_is_better"]
+
+# Metric path inside a METRICS block -> which way is better.
+DIRECTIONS: dict[str, Direction] = {
+    "mae": "lower_is_better",
+    "rmse": "lower_is_better",
+    "pearson_r": "higher_is_better",
+    "spearman_rho": "higher_is_better",
+    "ccc": "higher_is_better",
+    "qwk_bands": "higher_is_better",
+    "auc.10": "higher_is_better",
+    "parse_failure_rate": "lower_is_better",
+    "refusal_rate": "lower_is_better",
+    "error_rate": "lower_is_better",
+}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    absolute: float | None = None
+    """Largest allowed move in the worse direction, in the metric's units."""
+    relative: float | None = None
+    """Largest allowed move in the worse direction, as a share of the baseline value."""
+
+    def allowed(self, baseline: float) -> float:
+        limits = []
+        if self.absolute is not None:
+            limits.append(self.absolute)
+        if self.relative is not None:
+            limits.append(abs(baseline) * self.relative)
+        return max(limits) if limits else 0.0
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    metrics: dict[str, Tolerance] = field(default_factory=dict)
+    per_language: bool = True
+    """Apply the metric tolerances to every language too, not only overall."""
+    max_abs_gap: float | None = None
+    """|mean signed gap| of any language against the baseline language must stay below this."""
+    max_gap_increase: float | None = 1.0
+    """|gap| may not grow by more than this against the baseline run."""
+
+
+DEFAULT = GateConfig(
+    metrics={
+        "mae": Tolerance(absolute=0.5),
+        "rmse": Tolerance(absolute=0.75),
+        "pearson_r": Tolerance(absolute=0.05),
+        "ccc": Tolerance(absolute=0.05),
+        "auc.10": Tolerance(absolute=0.05),
+        "parse_failure_rate": Tolerance(absolute=0.02),
+        "refusal_rate": Tolerance(absolute=0.02),
+        "error_rate": Tolerance(absolute=0.02),
+    },
+)
+
+
+def load_gate_config(path: Path) -> GateConfig:
+    """Read tolerances from YAML::
+
+        metrics:
+          mae: {absolute: 0.5}          # may rise by at most 0.5
+          pearson_r: {relative: 0.1}    # may fall by at most 10% of the baseline value
+        per_language: true
+        max_abs_gap: 2.0
+        max_gap_increase: 1.0
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as e:
+        raise InputError(f"{path}: cannot read tolerances: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: invalid YAML: {e}") from None
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping with 'metrics', 'per_language', 'max_abs_gap', 'max_gap_increase'")
+    for key in data:
+        if key not in ("metrics", "per_language", "max_abs_gap", "max_gap_increase"):
+            problems.append(f"{path}: {key}: unknown key")
+    metrics: dict[str, Tolerance] = {}
+    for name, spec in (data.get("metrics") or {}).items():
+        if name not in DIRECTIONS:
+            problems.append(f"{path}: metrics.{name}: unknown metric; known: {', '.join(DIRECTIONS)}")
+            continue
+        if not isinstance(spec, dict) or not set(spec) <= {"absolute", "relative"} or not spec:
+            problems.append(f"{path}: metrics.{name}: give {{absolute: X}} and/or {{relative: Y}}")
+            continue
+        try:
+            metrics[name] = Tolerance(**{k: float(v) for k, v in spec.items()})
+        except (TypeError, ValueError):
+            problems.append(f"{path}: metrics.{name}: tolerances must be numbers")
+    if problems:
+        raise InputError(problems)
+
+    def num(key: str, default: Any) -> Any:
+        v = data.get(key, default)
+        return None if v is None else float(v)
+
+    return GateConfig(
+        metrics=metrics or DEFAULT.metrics,
+        per_language=bool(data.get("per_language", True)),
+        max_abs_gap=num("max_abs_gap", None),
+        max_gap_increase=num("max_gap_increase", DEFAULT.max_gap_increase),
+    )
