@@ -12,7 +12,7 @@ import sys
 import typer
 
 from ..errors import InputError, JudgebenchError
-from . import _cache, _check, _report, _run, _tasks
+from . import _cache, _check, _leaderboard, _report, _run, _tasks
 
 app = typer.Typer(
     name="judgebench",
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 app.command("run")(_run.run)
 app.command("report")(_report.report)
+app.command("leaderboard")(_leaderboard.leaderboard)
 app.command("check")(_check.check)
 app.add_typer(_tasks.app, name="tasks")
 app.add_typer(_cache.app, name="cache")

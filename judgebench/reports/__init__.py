@@ -1,6 +1,22 @@
 """Reports: what a run's metrics look like to people (table, Markdown) and scripts (JSON)."""
 
+from ._formats import csv_text, html_page, html_table, markdown
+from ._leaderboard import PRIMARY, check_same_task, leaderboard_cells, leaderboard_rows
 from ._render import json_report, markdown_table, rich_tables
 from ._rows import COLUMNS, metric_rows
 
-__all__ = ["COLUMNS", "json_report", "markdown_table", "metric_rows", "rich_tables"]
+__all__ = [
+    "COLUMNS",
+    "PRIMARY",
+    "check_same_task",
+    "csv_text",
+    "html_page",
+    "html_table",
+    "json_report",
+    "leaderboard_cells",
+    "leaderboard_rows",
+    "markdown",
+    "markdown_table",
+    "metric_rows",
+    "rich_tables",
+]

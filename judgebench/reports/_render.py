@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._formats import markdown
 from ._rows import COLUMNS, fmt, metric_rows
 
 
@@ -30,17 +31,14 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
 def markdown_table(metrics: dict[str, Any]) -> str:
     base = metrics.get("baseline_language", "en")
     cols = [("model", "model"), *COLUMNS]
-    lines = ["| " + " | ".join(label.replace("base", base) for _, label in cols) + " |"]
-    lines.append("|" + "|".join("---" if k in ("model", "language") else "---:" for k, _ in cols) + "|")
-    for row in metric_rows(metrics):
-        lines.append("| " + " | ".join(fmt(k, row[k]) for k, _ in cols) + " |")
-    lines.append("")
-    lines.append(
-        f"gap vs base: mean of pred(language) − pred({base}) over cases judged in both, "
+    header = [label.replace("base", base) for _, label in cols]
+    rows = [[fmt(k, row[k]) for k, _ in cols] for row in metric_rows(metrics)]
+    note = (
+        f"\ngap vs {base}: mean of pred(language) − pred({base}) over cases judged in both, "
         "with a bootstrap 95% CI resampling cases. AUC≥10: AUC of the predicted total for "
-        "true total ≥ 10. Rates are shares of all judgments."
+        "true total ≥ 10. Rates are shares of all judgments.\n"
     )
-    return "\n".join(lines) + "\n"
+    return markdown(header, rows) + note
 
 
 def json_report(metrics: dict[str, Any]) -> str:

@@ -1,0 +1,64 @@
+"""`judgebench leaderboard RUN_DIR...`."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+class BoardFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+    html = "html"
+
+
+def leaderboard(
+    runs: Annotated[list[Path], typer.Argument(help="Run directories (or metrics.json files) to rank together.")],
+    format: Annotated[BoardFormat, typer.Option("--format", "-f", help="table (default), markdown, csv, json or html.")] = BoardFormat.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    allow_mixed: Annotated[bool, typer.Option("--allow-mixed", help="Rank runs of different tasks or prompts together anyway.")] = False,
+) -> None:
+    """Rank judges across runs by MAE of the predicted total (lower is better), with per-language
+    MAE, the mean and worst cross-language gap, coverage (share of judgments scored) and cost."""
+    from .. import reports
+    from ..results import load_metrics
+
+    loaded = [(p.name if p.is_dir() else p.parent.name, load_metrics(p)) for p in runs]
+    if not allow_mixed:
+        reports.check_same_task(loaded)
+    rows = reports.leaderboard_rows(loaded)
+    header, cells = reports.leaderboard_cells(rows)
+    if format == BoardFormat.table:
+        from rich.table import Table
+
+        from ._console import stdout_console
+
+        table = Table(*header, title="judgebench leaderboard (ranked by MAE, lower is better)")
+        for row in cells:
+            table.add_row(*row)
+        console = stdout_console(record=output is not None)
+        console.print(table)
+        if output:
+            output.write_text(console.export_text(), encoding="utf-8")
+        return
+    if format == BoardFormat.json:
+        text = json.dumps({"primary_metric": reports.PRIMARY, "rows": rows}, indent=2, ensure_ascii=False) + "\n"
+    elif format == BoardFormat.csv:
+        text = reports.csv_text(header, cells)
+    elif format == BoardFormat.markdown:
+        text = reports.markdown(header, cells) + (
+            "\nRanked by MAE of the predicted PHQ-9 total (lower is better). `mean |gap|`: mean over "
+            "languages of |mean pred(language) − pred(baseline)| per case; coverage: share of judgments scored.\n")
+    else:
+        text = reports.html_page("judgebench leaderboard", reports.html_table(header, cells)
+                                 + "<p class='note'>Ranked by MAE of the predicted PHQ-9 total (lower is better).</p>")
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)

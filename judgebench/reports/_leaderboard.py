@@ -1,0 +1,94 @@
+"""Rank judges across runs. The primary metric is MAE of the predicted PHQ-9 total against the
+truth, overall (lower is better): it is in score points, easy to read, and is what the passive
+estimation literature leads with. Ties break on mean |gap| across languages, then coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import IncomparableError
+
+PRIMARY = "mae"
+
+
+def _mean(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def check_same_task(runs: list[tuple[str, dict[str, Any]]]) -> None:
+    """Runs of different tasks or prompts are not comparable: say which differ and how."""
+    seen: dict[str, tuple] = {}
+    for name, m in runs:
+        p = m.get("provenance") or {}
+        seen[name] = (tuple((t["name"], t["content_hash"]) for t in p.get("tasks", [])), p.get("prompt_hash"))
+    if len(set(seen.values())) > 1:
+        lines = [f"{name}: task {', '.join(t for t, _ in v[0]) or '?'} "
+                 f"({', '.join(h[:10] for _, h in v[0]) or '?'}), prompt {v[1] or '?'}" for name, v in seen.items()]
+        raise IncomparableError(
+            ["runs of different tasks or prompts cannot be ranked together (pass --allow-mixed to do it anyway):"]
+            + [f"  {line}" for line in lines]
+        )
+
+
+def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per judge and run, ranked. ``runs`` is [(run label, metrics.json document)]."""
+    rows = []
+    labels = [model for _, m in runs for model in m.get("models", {})]
+    for run_label, m in runs:
+        base = m.get("baseline_language", "en")
+        for model, block in m.get("models", {}).items():
+            overall = block.get("overall", {})
+            n = overall.get("n") or 0
+            gaps = [c.get("mean_signed_gap") for c in block.get("consistency", {}).values()]
+            usage = (m.get("usage") or {}).get(model, {})
+            row: dict[str, Any] = {
+                "judge": model if labels.count(model) == 1 else f"{model} ({run_label})",
+                "run": run_label,
+                "mae": overall.get("mae"),
+                "pearson_r": overall.get("pearson_r"),
+                "ccc": overall.get("ccc"),
+                "auc10": (overall.get("auc") or {}).get("10"),
+                "mean_abs_gap": _mean([abs(g) for g in gaps if g is not None]),
+                "worst_gap": max(gaps, key=lambda g: abs(g), default=None) if any(g is not None for g in gaps) else None,
+                "coverage": (overall.get("n_scored") or 0) / n if n else None,
+                "cost_usd": usage.get("cost_usd_all") if usage.get("priced", False) else None,
+                "mae_by_language": {
+                    lang: lm.get("mae") for lang, lm in block.get("by_language", {}).items()
+                },
+                "baseline_language": base,
+            }
+            rows.append(row)
+    rows.sort(key=lambda r: (r["mae"] is None, r["mae"] if r["mae"] is not None else 0,
+                             r["mean_abs_gap"] if r["mean_abs_gap"] is not None else 1e9,
+                             -(r["coverage"] or 0)))
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i
+    return rows
+
+
+def _f(v: Any, digits: int = 2, *, signed: bool = False, pct: bool = False) -> str:
+    if v is None:
+        return "–"
+    if pct:
+        return f"{100 * v:.0f}%"
+    return f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
+
+
+def leaderboard_columns(rows: list[dict[str, Any]]) -> list[str]:
+    langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
+    return ["rank", "judge", "MAE", "r", "CCC", "AUC≥10", *[f"MAE {lang}" for lang in langs],
+            "mean |gap|", "worst gap", "coverage", "cost $"]
+
+
+def leaderboard_cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Header and formatted cells: every text format renders from these."""
+    langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
+    cells = [
+        [str(r["rank"]), r["judge"], _f(r["mae"]), _f(r["pearson_r"]), _f(r["ccc"]), _f(r["auc10"]),
+         *[_f(r["mae_by_language"].get(lang)) for lang in langs],
+         _f(r["mean_abs_gap"]), _f(r["worst_gap"], signed=True), _f(r["coverage"], pct=True),
+         _f(r["cost_usd"], 4)]
+        for r in rows
+    ]
+    return leaderboard_columns(rows), cells
