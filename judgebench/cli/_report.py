@@ -23,7 +23,11 @@ def report(
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table (default), markdown, json or html.")] = ReportFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
-    """One run's metrics per model, overall and per language, with the cross-language gaps."""
+    """One run's metrics per model, overall and per language, with the cross-language gaps.
+
+    --format html writes one self-contained page with plots (predicted vs true, Bland–Altman and
+    signed gaps against the baseline language, ROC, band confusion, coverage) to --output or
+    RUN_DIR/report.html."""
     from .. import reports
     from ..results import load_metrics
 
@@ -38,7 +42,11 @@ def report(
             output.write_text(console.export_text(), encoding="utf-8")
         return
     if format == ReportFormat.html:
-        raise InputError("--format html is not available yet; use table, markdown or json")
+        if not run_dir.is_dir():
+            raise InputError(f"{run_dir}: --format html needs the run directory (it plots samples.jsonl)")
+        target = reports.write_html_report(run_dir, output or run_dir / "report.html")
+        typer.echo(str(target))
+        return
     text = reports.markdown_table(metrics) if format == ReportFormat.markdown else reports.json_report(metrics)
     if output:
         output.write_text(text, encoding="utf-8")

@@ -1,5 +1,6 @@
 """Reports: what a run's metrics look like to people (table, Markdown) and scripts (JSON)."""
 
+from ._html import html_report, write_html_report
 from ._formats import csv_text, html_page, html_table, markdown
 from ._leaderboard import PRIMARY, check_same_task, leaderboard_cells, leaderboard_rows
 from ._render import json_report, markdown_table, rich_tables
@@ -11,6 +12,8 @@ __all__ = [
     "check_same_task",
     "csv_text",
     "html_page",
+    "html_report",
+    "write_html_report",
     "html_table",
     "json_report",
     "leaderboard_cells",

@@ -1,0 +1,75 @@
+"""The self-contained HTML report of one run: tables plus the plots people would rather look at."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from ..scales import get_scale
+from . import _plots
+from ._formats import html_page, html_table
+from ._rows import COLUMNS, fmt, metric_rows
+
+# Marks each figure once the browser has decoded it, so a headless test can tell that the
+# plots really render (not only that <img> tags exist).
+_RENDER_CHECK = """<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.querySelectorAll('img.plot')];
+  document.body.dataset.plots = imgs.length;
+  document.body.dataset.plotsRendered = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
+});
+</script>"""
+
+
+def _img(uri: str, alt: str) -> str:
+    return f"<figure><img class='plot' src='{uri}' alt='{html.escape(alt)}'></figure>"
+
+
+def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    from ..metrics import records_frame
+
+    scale = get_scale(metrics.get("scale", "phq9"))
+    base = metrics.get("baseline_language", "en")
+    df = records_frame(records)
+    parts = []
+    prov = metrics.get("provenance") or {}
+    tasks = ", ".join(t["name"] for t in prov.get("tasks", [])) or "?"
+    parts.append(f"<p class='note'>run <b>{html.escape(str(metrics.get('run_id')))}</b> · task {html.escape(tasks)} · "
+                 f"scale {scale.name} · baseline language {html.escape(base)} · prompt {html.escape(str(prov.get('prompt_hash')))}</p>")
+    for model, block in metrics.get("models", {}).items():
+        mdf = df[df["model"] == model]
+        langs = sorted(block.get("by_language", {}))
+        rows = [r for r in metric_rows({"models": {model: block}, "baseline_language": base})]
+        parts.append(f"<h2>{html.escape(model)}</h2>")
+        parts.append(html_table([label.replace("base", base) for _, label in COLUMNS],
+                                [[fmt(k, r[k]) for k, _ in COLUMNS] for r in rows]))
+        parts.append("<h3>Predicted vs true total</h3>" + _img(_plots.pred_vs_true(mdf, langs, scale.max_total), "predicted vs true"))
+        ok = mdf[mdf["status"] == "ok"]
+        per_pair = ok.groupby(["pair_key", "language"])["pred_total"].mean().unstack("language")
+        if block.get("consistency"):
+            parts.append(f"<h3>Agreement with {html.escape(base)} (Bland–Altman)</h3>"
+                         + _img(_plots.bland_altman(per_pair, base, langs), "Bland-Altman"))
+            parts.append("<h3>Signed gap per language</h3>" + _img(_plots.gap_bars(block["consistency"], base), "signed gaps"))
+        parts.append(f"<h3>ROC at ≥ {scale.cutoff}</h3>" + _img(_plots.roc_curves(mdf, langs, scale.cutoff), "ROC"))
+        if len(scale.bands) == 5:
+            parts.append("<h3>Band confusion</h3>" + _img(_plots.band_heatmaps(mdf, langs, scale.band), "band confusion"))
+        cov_rows = []
+        for lang in ["overall", *langs]:
+            m = block["overall"] if lang == "overall" else block["by_language"][lang]
+            cov_rows.append([lang, str(m.get("n")), str(m.get("n_scored")), fmt("parse_failure_rate", m.get("parse_failure_rate")),
+                             fmt("refusal_rate", m.get("refusal_rate")), fmt("error_rate", m.get("error_rate"))])
+        parts.append("<h3>Coverage</h3>" + html_table(["language", "judgments", "scored", "parse failures", "refusals", "errors"], cov_rows))
+    parts.append("<p class='note'>Synthetic dialogues for evaluating judges; not for clinical use. Gaps: mean of "
+                 f"pred(language) − pred({html.escape(base)}) per case, repeats averaged, 95% bootstrap CI over cases.</p>")
+    parts.append(_RENDER_CHECK)
+    return html_page(f"judgebench report: {metrics.get('run_id')}", "".join(parts))
+
+
+def write_html_report(run_dir: Path, output: Path) -> Path:
+    from ..results import RunStore, load_metrics
+
+    metrics = load_metrics(run_dir)
+    records = list(RunStore(run_dir).iter_records()) if run_dir.is_dir() else []
+    output.write_text(html_report(metrics, records), encoding="utf-8")
+    return output

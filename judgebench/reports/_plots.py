@@ -1,0 +1,124 @@
+"""Figures for the HTML report, as PNG data URIs (the page must work offline, self-contained).
+
+Reads plot data from judgment records; drawing only, no statistics beyond what a plot shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+BAND_LABELS = ["min", "mild", "mod", "mod-sev", "sev"]
+
+
+def _figure(ncols: int, *, height: float = 2.8):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, max(ncols, 1), figsize=(2.9 * max(ncols, 1), height), squeeze=False)
+    return fig, axes[0]
+
+
+def _data_uri(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def pred_vs_true(df, languages: list[str], max_total: int) -> str:
+    fig, axes = _figure(len(languages))
+    for ax, lang in zip(axes, languages):
+        g = df[(df["language"] == lang) & (df["status"] == "ok")]
+        ax.plot([0, max_total], [0, max_total], color="#999", lw=1, ls="--")
+        ax.scatter(g["true_total"], g["pred_total"], s=14, alpha=0.6)
+        ax.set(xlim=(-1, max_total + 1), ylim=(-1, max_total + 1), title=lang, xlabel="true total")
+    axes[0].set_ylabel("predicted total")
+    return _data_uri(fig)
+
+
+def bland_altman(per_pair, baseline: str, languages: list[str]) -> str:
+    """per_pair: DataFrame indexed by case, a column per language (mean prediction)."""
+    import numpy as np
+
+    others = [lang for lang in languages if lang != baseline and lang in per_pair.columns]
+    fig, axes = _figure(len(others))
+    for ax, lang in zip(axes, others):
+        both = per_pair[[baseline, lang]].dropna() if baseline in per_pair.columns else per_pair.iloc[0:0]
+        mean = (both[baseline] + both[lang]) / 2
+        diff = both[lang] - both[baseline]
+        ax.scatter(mean, diff, s=14, alpha=0.6)
+        if len(diff) >= 2:
+            bias, sd = diff.mean(), diff.std(ddof=1)
+            for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
+                ax.axhline(y, color="#c33", lw=1, ls=style)
+        ax.axhline(0, color="#999", lw=0.8)
+        ax.set(title=f"{lang} − {baseline}", xlabel="mean of the two predictions")
+        if len(diff) == 0:
+            ax.text(0.5, 0.5, "no pairs", ha="center", transform=ax.transAxes)
+        ax.set_ylim(min(-3, float(np.nanmin(diff)) - 1 if len(diff) else -3), max(3, float(np.nanmax(diff)) + 1 if len(diff) else 3))
+    axes[0].set_ylabel("difference")
+    return _data_uri(fig)
+
+
+def gap_bars(consistency: dict[str, Any], baseline: str) -> str:
+    langs = sorted(consistency)
+    fig, axes = _figure(1, height=2.6)
+    ax = axes[0]
+    gaps = [consistency[lang].get("mean_signed_gap") for lang in langs]
+    cis = [consistency[lang].get("signed_gap_ci95") for lang in langs]
+    xs = range(len(langs))
+    ax.bar(xs, [g or 0 for g in gaps], color="#4a7bd0")
+    for x, g, ci in zip(xs, gaps, cis):
+        if g is not None and ci:
+            ax.errorbar(x, g, yerr=[[g - ci[0]], [ci[1] - g]], color="black", capsize=4)
+    ax.axhline(0, color="#999", lw=0.8)
+    ax.set_xticks(list(xs), langs)
+    ax.set(ylabel=f"pred − pred({baseline})", title="signed gap with 95% CI")
+    return _data_uri(fig)
+
+
+def roc_curves(df, languages: list[str], threshold: int) -> str:
+    from sklearn.metrics import roc_curve
+
+    fig, axes = _figure(1, height=3.0)
+    ax = axes[0]
+    ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--")
+    for lang in languages:
+        g = df[(df["language"] == lang) & (df["status"] == "ok")]
+        y = g["true_total"] >= threshold
+        if y.nunique() < 2:
+            continue
+        fpr, tpr, _ = roc_curve(y, g["pred_total"])
+        ax.plot(fpr, tpr, label=lang)
+    ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, true total ≥ {threshold}")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    return _data_uri(fig)
+
+
+def band_heatmaps(df, languages: list[str], band_of) -> str:
+    import numpy as np
+
+    fig, axes = _figure(len(languages))
+    for ax, lang in zip(axes, languages):
+        g = df[(df["language"] == lang) & (df["status"] == "ok")]
+        m = np.zeros((5, 5), dtype=int)
+        for t, p in zip(g["true_total"], g["pred_total"]):
+            m[band_of(t), band_of(p)] += 1
+        ax.imshow(m, cmap="Blues")
+        for i in range(5):
+            for j in range(5):
+                ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if m[i, j] > m.max() / 2 else "black")
+        ax.set_xticks(range(5), BAND_LABELS, fontsize=6, rotation=45)
+        ax.set_yticks(range(5), BAND_LABELS, fontsize=6)
+        ax.set(title=lang, xlabel="predicted band")
+    axes[0].set_ylabel("true band")
+    return _data_uri(fig)
