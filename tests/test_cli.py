@@ -98,3 +98,21 @@ def test_report_formats(judgebench, truth_server, tmp_path):
     assert {r["language"] for r in js["rows"]} == {"overall", "en", "zh"}
     table = judgebench("report", str(out), check=0).stdout
     assert "AUC≥10" in table and "openai/x" in table
+
+
+def test_dry_run_sends_nothing_and_counts_cache(judgebench, truth_server, tmp_path):
+    import json
+
+    srv = truth_server()
+    args = ["run", "--task", MINI, "--model", "openai/gpt-4o-mini", "--api-base", srv.url, "--out", str(tmp_path / "r")]
+    est = json.loads(judgebench(*args, "--dry-run", "--json", check=0).stdout)["judges"][0]
+    assert len(srv.requests) == 0 and not (tmp_path / "r").exists()
+    assert est["calls"] == 8 and est["cached"] == 0 and est["prompt_tokens"] > 8 * 300
+    assert est["priced"] and 0 < est["cost_usd"] < 0.01  # gpt-4o-mini list price, a few thousand tokens
+    judgebench(*args, check=0)
+    assert len(srv.requests) == 8
+    est = json.loads(judgebench(*args, "--dry-run", "--json", check=0).stdout)["judges"][0]
+    assert est["done"] == 8 and est["calls"] == 0
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["usage"]["openai/gpt-4o-mini"]["prompt_tokens"] == 8 * 100  # what the server reported
+    assert "prompt + " in judgebench("report", str(tmp_path / "r"), check=0).stdout

@@ -34,6 +34,30 @@ def _progress(console):
     )
 
 
+def _print_estimate(config, *, as_json: bool) -> None:
+    from ..runner import ANSWER_TOKENS, estimate_run
+
+    rows = estimate_run(config)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps({"answer_tokens_assumed": ANSWER_TOKENS, "judges": rows}, indent=2))
+        return
+    from rich.table import Table
+
+    from ._console import stdout_console
+
+    table = Table("judge", "judgments", "already done", "from cache", "calls to make", "prompt tokens",
+                  "answer tokens (est.)", "cost (USD, list price)", title="dry run: nothing was sent")
+    for r in rows:
+        cost = "unknown price" if not r["priced"] else f"{r['cost_usd']:.4f}"
+        table.add_row(r["judge"], str(r["judgments"]), str(r["done"]), str(r["cached"]), str(r["calls"]),
+                      f"{r['prompt_tokens']:,}", f"{r['completion_tokens']:,}", cost)
+    console = stdout_console()
+    console.print(table)
+    console.print(f"Answer tokens assume ~{ANSWER_TOKENS} per call (the JSON answer); rationales cost more.")
+
+
 def run(
     task: Annotated[list[str], typer.Option("--task", "-t", help=f"Bundled task name, task directory or .jsonl file (repeatable). Default: {DEFAULT_TASK}.")] = [],
     model: Annotated[list[str], typer.Option("--model", "-m", help="litellm model string (openai/gpt-4o-mini, ollama/llama3.1, local/gemma-3-270m) or a judge name from --models-file (repeatable). Default: the embedded local/gemma-3-270m.")] = [],
@@ -52,6 +76,7 @@ def run(
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list price.")] = False,
 ) -> None:
     """Judge every sample with every model, write the run directory, print per-language metrics.
 
@@ -90,6 +115,10 @@ def run(
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         selection={"languages": language, "arms": arm, "limit": limit},
     )
+
+    if dry_run:
+        _print_estimate(config, as_json=as_json)
+        return
 
     progress = None if quiet or not sys.stderr.isatty() and not console.is_terminal else _progress(console)
     bars: dict[str, int] = {}

@@ -1,29 +1,70 @@
 """Metrics: pure functions over judgments (arrays or a DataFrame in, numbers out, no I/O).
 
 Undefined values (too few samples, constant predictions, one class at a threshold) are
-``None``, never NaN.
+``None``, never NaN; the metrics blocks of ``run_metrics`` / ``score_metrics`` say why in their
+``undefined`` object (``{dotted key: reason}``).
+
+From a notebook::
+
+    from judgebench.metrics import records_frame, metrics_table
+    from judgebench.scales import PHQ9
+    df = records_frame(records)            # samples.jsonl lines, or a DataFrame of them
+    metrics_table(df, scale=PHQ9, by=("model", "language"))
 """
 
-from ._agreement import ccc, mae, pearson_r, quadratic_weighted_kappa, rmse, spearman_rho
-from ._consistency import bootstrap_mean_ci, consistency_gaps, wilcoxon_p
+from ._agreement import (
+    bland_altman, ccc, mae, pearson_r, quadratic_weighted_kappa, rmse, sd_ratio, spearman_rho,
+)
+from ._bands import band_confusion, band_index, mean_signed_error_by_band
+from ._bootstrap import bootstrap_mean_ci, bootstrap_score_ci, percentile_ci, resample_counts
+from ._consistency import consistency_gaps, holm_adjust, wilcoxon_p
+from ._coverage import coverage_by_band, status_rates
 from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
-from ._summary import SCHEMA_VERSION, records_frame, run_metrics, score_metrics
+from ._frame import STATUSES, prepare_frame, records_frame
+from ._group import none_paths, score_metrics
+from ._items import item_mae, item_summary, items_matrix
+from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
+from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_table, run_metrics
 
 __all__ = [
     "SCHEMA_VERSION",
+    "STATUSES",
     "auc_at",
     "auc_by_threshold",
+    "band_confusion",
+    "band_index",
+    "bland_altman",
     "bootstrap_mean_ci",
+    "bootstrap_score_ci",
     "ccc",
+    "consistency_block",
     "consistency_gaps",
+    "coverage_by_band",
+    "group_metrics",
+    "holm_adjust",
+    "icc_2_1",
+    "item_mae",
+    "item_summary",
+    "items_matrix",
+    "krippendorff_alpha_interval",
     "mae",
+    "mean_signed_error_by_band",
+    "mean_within_sample_sd",
+    "metrics_table",
+    "none_paths",
     "pearson_r",
+    "percentile_ci",
+    "prepare_frame",
     "quadratic_weighted_kappa",
     "records_frame",
+    "reliability_block",
+    "resample_counts",
     "rmse",
     "run_metrics",
     "score_metrics",
+    "sd_ratio",
     "sensitivity_specificity",
     "spearman_rho",
+    "status_rates",
     "wilcoxon_p",
 ]

@@ -28,8 +28,23 @@ def auc_at(y_true: ArrayLike, y_pred: ArrayLike, /, *, threshold: int) -> float 
 def auc_by_threshold(
     y_true: ArrayLike, y_pred: ArrayLike, /, *, thresholds: range | list[int]
 ) -> dict[str, float | None]:
-    """``{"3": auc, ..., "24": auc}``: AUC at every threshold (CONTRACT §4 keys are strings)."""
-    return {str(k): auc_at(y_true, y_pred, threshold=k) for k in thresholds}
+    """``{"3": auc, ..., "24": auc}``: AUC at every threshold (CONTRACT §4 keys are strings).
+
+    Same values as ``auc_at`` at each threshold; the predictions are ranked once for all.
+    """
+    from scipy.stats import rankdata
+
+    t, p = _pair(y_true, y_pred)
+    ranks = rankdata(p)
+    out: dict[str, float | None] = {}
+    for k in thresholds:
+        pos = t >= k
+        n_pos = int(pos.sum())
+        n_neg = t.size - n_pos
+        out[str(k)] = (
+            float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)) if n_pos and n_neg else None
+        )
+    return out
 
 
 def sensitivity_specificity(

@@ -2,79 +2,85 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..scales import Scale
-from ._agreement import ccc, mae, pearson_r, quadratic_weighted_kappa, rmse, spearman_rho
-from ._consistency import consistency_gaps
-from ._discrimination import auc_by_threshold
+from ._consistency import consistency_gaps, holm_adjust
+from ._frame import prepare_frame, records_frame
+from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
-STATUSES = ("ok", "parse_error", "refusal", "error")
-
-
-def _thresholds(scale: Scale) -> range:
-    # PHQ-9: 3..24 as in the passive-estimation literature; other scales: 1..max-1.
-    return range(3, 25) if scale.max_total == 27 else range(1, scale.max_total)
-
-
-def score_metrics(df, /, *, scale: Scale) -> dict[str, Any]:
-    """METRICS for one group of judgment rows (repeats are separate rows)."""
-    n = len(df)
-    ok = df[df["status"] == "ok"]
-    t = ok["true_total"].to_numpy(dtype=float)
-    p = ok["pred_total"].to_numpy(dtype=float)
-    rate = (lambda s: float((df["status"] == s).sum() / n) if n else None)
-    bands_t = [scale.band(x) for x in t]
-    bands_p = [scale.band(x) for x in p]
-    return {
-        "n": int(n),
-        "n_scored": int(len(ok)),
-        "mae": mae(t, p),
-        "rmse": rmse(t, p),
-        "pearson_r": pearson_r(t, p),
-        "spearman_rho": spearman_rho(t, p),
-        "ccc": ccc(t, p),
-        "auc": auc_by_threshold(t, p, thresholds=_thresholds(scale)),
-        "qwk_bands": quadratic_weighted_kappa(bands_t, bands_p, n_categories=len(scale.bands)) if len(ok) else None,
-        "mean_signed_error": float((p - t).mean()) if len(ok) else None,
-        "parse_failure_rate": rate("parse_error"),
-        "refusal_rate": rate("refusal"),
-        "error_rate": rate("error"),
-    }
+CI_LEVEL = 0.95
 
 
 def _per_pair(df) -> Any:
-    """Mean prediction per (pair, language): repeats (and arms within a language) averaged."""
+    """Mean prediction and truth per (pair, language): repeats (and arms within a language) averaged."""
     ok = df[df["status"] == "ok"]
-    return ok.groupby(["pair_key", "language"])["pred_total"].mean().unstack("language")
+    return ok.groupby(["pair_key", "language"]).agg(
+        pred=("pred_total", "mean"), true=("true_total", "mean")
+    ).unstack("language")
 
 
 def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, seed: int) -> dict[str, Any]:
-    table = _per_pair(df)
+    """CONSISTENCY of every non-baseline language against ``baseline``, with Holm across them.
+
+    Empty when the baseline language is not in ``df``. A language whose judgments (or the
+    baseline's) all failed is still listed, with ``n_pairs`` 0 and its reasons.
+
+    ``wilcoxon_p_holm`` adjusts the Wilcoxon p-values of the languages in this block (one model,
+    one arm) as one family: "is any language rated differently from the baseline?".
+    """
+    if "pair_key" not in df.columns:
+        df = prepare_frame(df)
     out: dict[str, Any] = {}
-    if baseline not in table.columns:
+    languages = {str(x) for x in df["language"].unique()}
+    if baseline not in languages:
         return out
-    for lang in sorted(c for c in table.columns if c != baseline):
-        both = table[[baseline, lang]].dropna()
+    table = _per_pair(df)
+    scored = set(table["pred"].columns) if len(table) else set()
+    for lang in sorted(languages - {baseline}):
+        if {baseline, lang} <= scored:
+            both = table.loc[table["pred"][baseline].notna() & table["pred"][lang].notna()]
+            pred_b, pred_l = both["pred"][baseline].to_numpy(), both["pred"][lang].to_numpy()
+            true_b, true_l = both["true"][baseline].to_numpy(), both["true"][lang].to_numpy()
+        else:  # every judgment failed in one of the two languages: still reported, with reasons
+            pred_b = pred_l = true_b = true_l = np.empty(0)
         out[lang] = consistency_gaps(
-            both[baseline].to_numpy(), both[lang].to_numpy(), scale=scale,
-            n_resamples=n_resamples, seed=seed,
+            pred_b, pred_l, scale=scale, n_resamples=n_resamples, seed=seed,
+            truth_baseline=true_b, truth_other=true_l,
         )
+    langs = list(out)
+    adjusted = holm_adjust([out[lang]["wilcoxon_p"] for lang in langs])
+    for lang, p_holm in zip(langs, adjusted):
+        block = out[lang]
+        keys = list(block)
+        block["wilcoxon_p_holm"] = p_holm
+        if p_holm is None:
+            block["undefined"]["wilcoxon_p_holm"] = block["undefined"].get("wilcoxon_p", "wilcoxon_p is undefined")
+        # keep the adjusted p next to the raw one, undefined last
+        at = keys.index("wilcoxon_p") + 1
+        order = keys[:at] + ["wilcoxon_p_holm"] + keys[at:]
+        out[lang] = {k: block[k] for k in order}
     return out
+
+
+def _by_language(df, *, scale: Scale, n_resamples: int, seed: int) -> dict[str, Any]:
+    return {str(lang): score_metrics(g, scale=scale, n_resamples=n_resamples, seed=seed)
+            for lang, g in df.groupby("language", sort=True)}
 
 
 def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int) -> dict[str, Any]:
     import pandas as pd
 
+    opts = {"scale": scale, "n_resamples": n_resamples, "seed": seed}
     block: dict[str, Any] = {
-        "overall": score_metrics(df, scale=scale),
-        "by_language": {lang: score_metrics(g, scale=scale) for lang, g in sorted(df.groupby("language"))},
-        "consistency": consistency_block(df, scale=scale, baseline=baseline, n_resamples=n_resamples, seed=seed),
+        "overall": score_metrics(df, **opts),
+        "by_language": _by_language(df, **opts),
+        "consistency": consistency_block(df, baseline=baseline, **opts),
     }
-    arms = sorted(a for a in df["arm"].dropna().unique() if a)
+    arms = sorted(str(a) for a in df["arm"].dropna().unique() if a)
     non_baseline_arms = [a for a in arms if a != "baseline"]
     if len(non_baseline_arms) > 1:
         # Each arm against the same baseline-language samples.
@@ -84,25 +90,10 @@ def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int
             arm_df = df[(df["arm"] == arm) & (df["language"] != baseline)]
             both = pd.concat([arm_df, base_rows])
             block["by_arm"][arm] = {
-                "by_language": {lang: score_metrics(g, scale=scale) for lang, g in sorted(arm_df.groupby("language"))},
-                "consistency": consistency_block(both, scale=scale, baseline=baseline, n_resamples=n_resamples, seed=seed),
+                "by_language": _by_language(arm_df, **opts),
+                "consistency": consistency_block(both, baseline=baseline, **opts),
             }
     return block
-
-
-def records_frame(records: list[dict[str, Any]]):
-    """Judgment records (samples.jsonl lines) as a DataFrame ready for the metrics."""
-    import pandas as pd
-
-    cols = ["task", "sample_id", "pair_id", "language", "arm", "model", "repeat", "status",
-            "pred_total", "true_total"]
-    df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
-    df["task"] = df["task"].fillna("")
-    # pair ids are only unique within a task
-    df["pair_key"] = df["task"].astype(str) + "\x1f" + df["pair_id"].astype(str)
-    df["pred_total"] = pd.to_numeric(df["pred_total"], errors="coerce")
-    df["true_total"] = pd.to_numeric(df["true_total"], errors="coerce")
-    return df
 
 
 def run_metrics(
@@ -115,16 +106,113 @@ def run_metrics(
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """The whole metrics.json document for a run's judgment records."""
-    df = records_frame(records)
+    """The whole metrics.json document for a run's judgment records (CONTRACT §4, extended).
+
+    ``records`` may also be a DataFrame (see ``records_frame``). Bootstrap CIs resample cases
+    (``pair_id``) ``n_resamples`` times from ``seed``; the same records and settings always give
+    the same document, whatever their order.
+    """
+    if n_resamples < 0:
+        raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
+    df = attach_items(records_frame(records), n_items=scale.n_items)
     models = {
         str(model): _model_block(g, scale=scale, baseline=baseline_language, n_resamples=n_resamples, seed=seed)
-        for model, g in df.groupby("model", sort=False)
+        for model, g in df.groupby("model", sort=True)
     }
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "baseline_language": baseline_language,
         "scale": scale.name,
+        "cutoff": scale.cutoff,
+        "bootstrap": {"n_resamples": n_resamples, "seed": seed, "level": CI_LEVEL, "unit": "pair_id"},
         "models": models,
     }
+
+
+def group_metrics(
+    df,
+    /,
+    *,
+    scale: Scale,
+    by: str | Sequence[str] = ("model", "language"),
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[Any, dict[str, Any]]:
+    """METRICS for every group of a DataFrame of judgments, for notebooks.
+
+    Parameters
+    ----------
+    df
+        ``records_frame`` output, or any DataFrame with the columns ``prepare_frame`` needs.
+    by
+        Column(s) to group by, e.g. ``"model"``, ``("model", "language")``, ``("model", "arm")``;
+        ``()`` for one group of everything.
+
+    Returns
+    -------
+    dict
+        ``{group key: METRICS}``: a tuple key when ``by`` is a sequence (``()`` for no grouping),
+        the value itself when ``by`` is a string.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from judgebench.metrics import group_metrics
+    >>> from judgebench.scales import PHQ9
+    >>> df = pd.DataFrame({"pair_id": ["a", "b", "c"], "language": "en", "model": "m",
+    ...                    "status": "ok", "pred_total": [4, 10, 21], "true_total": [5, 12, 20]})
+    >>> group_metrics(df, scale=PHQ9, by="model")["m"]["mae"]
+    1.3333333333333333
+    """
+    df = prepare_frame(df) if "pair_key" not in df.columns else df
+    df = attach_items(df, n_items=scale.n_items)
+    keys = [by] if isinstance(by, str) else list(by)
+    opts = {"scale": scale, "n_resamples": n_resamples, "seed": seed}
+    if not keys:
+        return {(): score_metrics(df, **opts)}
+    out = {}
+    for key, g in df.groupby(keys if len(keys) > 1 else keys[0], sort=True, dropna=False):
+        out[key] = score_metrics(g, **opts)
+    return out
+
+
+def _flat(value: Any, prefix: str, row: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k not in ("undefined", "band_confusion"):
+                _flat(v, f"{prefix}.{k}" if prefix else str(k), row)
+    elif isinstance(value, list):
+        if prefix.startswith("ci95.") and len(value) == 2:
+            row[f"{prefix}.lo"], row[f"{prefix}.hi"] = value
+        elif all(isinstance(v, (int, float)) or v is None for v in value):
+            row.update({f"{prefix}.{i}": v for i, v in enumerate(value, start=1)})
+    else:
+        row[prefix] = value
+
+
+def metrics_table(
+    df,
+    /,
+    *,
+    scale: Scale,
+    by: str | Sequence[str] = ("model", "language"),
+    n_resamples: int = 1000,
+    seed: int = 0,
+):
+    """``group_metrics`` as a DataFrame: one row per group, one column per scalar metric.
+
+    Nested keys become dotted columns (``auc.10``, ``ci95.mae.lo``, ``item_mae.9``,
+    ``reliability.icc_2_1``); the band confusion matrix and the ``undefined`` reasons stay in
+    ``group_metrics``. Undefined values are missing (None / NaN in numeric columns).
+    """
+    import pandas as pd
+
+    keys = [by] if isinstance(by, str) else list(by)
+    rows = []
+    for key, m in group_metrics(df, scale=scale, by=by, n_resamples=n_resamples, seed=seed).items():
+        key = key if isinstance(key, tuple) else (key,)
+        row: dict[str, Any] = dict(zip(keys, key))
+        _flat(m, "", row)
+        rows.append(row)
+    return pd.DataFrame(rows)

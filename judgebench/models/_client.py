@@ -274,3 +274,19 @@ def _refusal(choice) -> str | None:
     return refusal
 
 
+
+
+def count_tokens(judge: JudgeSpec, messages: list[dict[str, str]]) -> int:
+    """Prompt tokens as litellm counts them for this model (tiktoken's cl100k when unknown)."""
+    return int(_lib().token_counter(model=judge.model, messages=messages))
+
+
+def price(judge: JudgeSpec, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """USD for that many tokens at litellm's list price; None when litellm has no price."""
+    if judge.is_local:
+        return 0.0
+    try:
+        p, c = _lib().cost_per_token(model=judge.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    except Exception:
+        return None
+    return float(p + c)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ._formats import markdown
-from ._rows import COLUMNS, fmt, metric_rows
+from ._rows import COLUMNS, fmt, metric_rows, usage_line
 
 
 def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
@@ -17,7 +17,8 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     tables = []
     rows = metric_rows(metrics)
     for model in dict.fromkeys(r["model"] for r in rows):
-        table = Table(title=f"{title + ' · ' if title else ''}{model}", header_style="bold", title_justify="left")
+        table = Table(title=f"{title + ' · ' if title else ''}{model}", header_style="bold", title_justify="left",
+                      caption=usage_line(metrics, model), caption_justify="left")
         for key, label in COLUMNS:
             label = label.replace("base", base)
             table.add_column(label, justify="left" if key == "language" else "right", no_wrap=True)
@@ -38,7 +39,8 @@ def markdown_table(metrics: dict[str, Any]) -> str:
         "with a bootstrap 95% CI resampling cases. AUC≥10: AUC of the predicted total for "
         "true total ≥ 10. Rates are shares of all judgments.\n"
     )
-    return markdown(header, rows) + note
+    usage = [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := usage_line(metrics, m))]
+    return markdown(header, rows) + note + ("\nUsage:\n" + "\n".join(usage) + "\n" if usage else "")
 
 
 def json_report(metrics: dict[str, Any]) -> str:

@@ -57,3 +57,13 @@ def fmt(key: str, value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)
+
+
+def usage_line(metrics: dict[str, Any], model: str) -> str | None:
+    """Tokens and cost of a model's judgments, from metrics.json ``usage``."""
+    u = (metrics.get("usage") or {}).get(model)
+    if not u:
+        return None
+    cost = f"${u['cost_usd_all']:.4f} (paid this run: ${u['cost_usd']:.4f})" if u.get("priced") else "cost unknown (no list price)"
+    return (f"{u['judgments']} judgments · {u['prompt_tokens']:,} prompt + {u['completion_tokens']:,} "
+            f"completion tokens · {cost}")

@@ -1,9 +1,12 @@
 """The cached async judge runner."""
 
 from ._cache import ResponseCache, cache_key, cache_stats, clear_cache, default_cache_dir
+from ._estimate import ANSWER_TOKENS, estimate_run
 from ._run import RunConfig, RunOutcome, execute_run, plan_jobs
 
 __all__ = [
+    "ANSWER_TOKENS",
+    "estimate_run",
     "ResponseCache",
     "RunConfig",
     "RunOutcome",

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from ..models import JudgeSpec
 from ..parsing import Judgment, Refused, parse_judgment
-from ..prompts import PromptBuilder
+from ..prompts import PromptBuilder, response_schema
 from ..results import RunStore
 from ..secrets import public_params
 from ..tasks import Sample, Task
@@ -124,27 +124,32 @@ class Executor:
             )
             await asyncio.sleep(wait)
 
-    async def judge(self, job: Job) -> dict[str, Any]:
+    def request(self, job: Job) -> tuple[list[dict[str, str]], str]:
+        """The messages of a judgment and its cache key."""
         judge = job.judge
         prompt = self.builder(job.task).build(job.sample)
-        messages = list(prompt.messages)
-        sampling = self.sampling.for_judge(judge)
         # The key names the structured-output *mode*, not the provider format it resolves to, so
         # a fully cached run never has to import litellm to find out what the format would be.
         key = cache_key(
             model=judge.model,
             api_base=judge.api_base,
-            messages=messages,
-            sampling=public_params(sampling),  # a rotated API key must not invalidate the cache
+            messages=list(prompt.messages),
+            sampling=public_params(self.sampling.for_judge(judge)),  # a rotated key must not invalidate the cache
             schema={"structured_output": judge.structured_output, "schema": prompt.schema},
             repeat=job.repeat,
         )
+        return list(prompt.messages), key
+
+    async def judge(self, job: Job) -> dict[str, Any]:
+        judge = job.judge
+        messages, key = self.request(job)
+        sampling = self.sampling.for_judge(judge)
         hit = self.cache.get(key)
         if hit is not None:
             completion = self._client.Completion.from_cache(hit["completion"])
             return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
         if judge.name not in self._formats:
-            self._formats[judge.name] = self._client.response_format_for(judge, prompt.schema)
+            self._formats[judge.name] = self._client.response_format_for(judge, response_schema(job.task.scale))
         started = time.perf_counter()
         result, attempts = await self._call(job, messages, sampling, self._formats[judge.name])
         latency = time.perf_counter() - started

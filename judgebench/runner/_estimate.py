@@ -1,0 +1,54 @@
+"""`judgebench run --dry-run`: what a run would send and roughly cost, before sending anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..results import RunStore
+from ._cache import ResponseCache
+from ._execute import Executor, Sampling
+from ._retry import Backoff
+from ._run import RunConfig, plan_jobs
+
+ANSWER_TOKENS = 40
+"""Typical length of a JSON answer; judges that add a rationale will use more."""
+
+
+def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
+    """Per judge: judgments planned, already done (resume), served by the cache, calls to make,
+    prompt and answer tokens of those calls, and litellm's list price for them."""
+    from ..models import _client
+
+    store = RunStore(config.out)
+    done = store.done_keys() if config.out.exists() else set()
+    cache = ResponseCache(config.cache_dir if config.cache_dir and config.cache_dir.exists() else None)
+    executor = Executor(store=store, cache=cache, sampling=Sampling(config.temperature, config.max_tokens),
+                        backoff=Backoff())
+    tokens_by_prompt: dict[tuple[str, str, str], int] = {}
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        for job in plan_jobs(config):
+            row = out.setdefault(job.judge.name, {"judge": job.judge.name, "model": job.judge.model, "judgments": 0,
+                                                  "done": 0, "cached": 0, "calls": 0, "prompt_tokens": 0,
+                                                  "completion_tokens": 0, "cost_usd": 0.0, "priced": True})
+            row["judgments"] += 1
+            if job.key in done:
+                row["done"] += 1
+                continue
+            messages, key = executor.request(job)
+            if cache.get(key) is not None:
+                row["cached"] += 1
+                continue
+            row["calls"] += 1
+            tk = (job.judge.model, job.task.name, job.sample.id)
+            if tk not in tokens_by_prompt:
+                tokens_by_prompt[tk] = _client.count_tokens(job.judge, messages)
+            row["prompt_tokens"] += tokens_by_prompt[tk]
+            row["completion_tokens"] += ANSWER_TOKENS
+    finally:
+        cache.close()
+    for row in out.values():
+        judge = next(j for j in config.judges if j.name == row["judge"])
+        cost = 0.0 if row["calls"] == 0 else _client.price(judge, row["prompt_tokens"], row["completion_tokens"])
+        row["cost_usd"], row["priced"] = (cost, True) if cost is not None else (None, False)
+    return list(out.values())
