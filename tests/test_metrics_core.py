@@ -96,3 +96,35 @@ def test_run_metrics_averages_repeats_per_pair_and_counts_coverage():
     assert m["by_language"]["hi"]["refusal_rate"] == pytest.approx(1 / 5)
     # per pair, repeats averaged: en a=6 b=13, hi a=9 b=16 -> gaps 3, 3 ; pair c has no en: excluded
     assert m["consistency"]["hi"]["n_pairs"] == 2 and m["consistency"]["hi"]["mean_signed_gap"] == 3
+
+
+CONTRACT_METRICS = {"n", "n_scored", "mae", "rmse", "pearson_r", "spearman_rho", "ccc", "auc", "qwk_bands",
+                    "parse_failure_rate", "refusal_rate", "error_rate", "mean_signed_error"}
+NEW_METRICS = {"sensitivity_at_10", "specificity_at_10", "band_confusion", "mean_signed_error_by_band", "sd_ratio",
+               "n_with_items", "item_mae", "item9_mae", "item_mae_1_8", "ci95", "reliability", "coverage_rate",
+               "n_covered", "mae_covered", "coverage_by_band", "undefined"}
+CONTRACT_CONSISTENCY = {"n_pairs", "mean_signed_gap", "mean_abs_gap", "signed_gap_ci95", "wilcoxon_p",
+                        "band_flip_rate", "cutoff_flip_rate"}
+NEW_CONSISTENCY = {"wilcoxon_p_holm", "bland_altman", "delta_mae", "delta_mae_ci95", "undefined"}
+
+
+def test_document_keeps_contract_keys_and_adds_new_ones_in_every_block_including_by_arm():
+    recs = []
+    for i, truth in enumerate((2, 7, 11, 16, 22)):
+        recs.append({"task": "t", "sample_id": f"p{i}-en", "pair_id": f"p{i}", "language": "en", "arm": "baseline",
+                     "model": "m", "repeat": 0, "status": "ok", "pred_total": truth, "true_total": truth})
+        for arm, shift in (("translated", 1), ("localized", -2)):
+            recs.append({"task": "t", "sample_id": f"p{i}-hi-{arm}", "pair_id": f"p{i}", "language": "hi",
+                         "arm": arm, "model": "m", "repeat": 0, "status": "ok",
+                         "pred_total": max(0, truth + shift + i % 2), "true_total": truth})
+    doc = run_metrics(recs, scale=PHQ9, n_resamples=50)
+    assert doc["schema_version"] == 1 and doc["cutoff"] == 10
+    m = doc["models"]["m"]
+    for block in (m["overall"], *m["by_language"].values(), *m["by_arm"]["localized"]["by_language"].values()):
+        assert CONTRACT_METRICS | NEW_METRICS <= set(block)
+    for block in (*m["consistency"].values(), *(c for a in m["by_arm"].values() for c in a["consistency"].values())):
+        assert CONTRACT_CONSISTENCY | NEW_CONSISTENCY <= set(block)
+    assert set(m["by_arm"]) == {"translated", "localized"}
+    assert set(m["by_arm"]["localized"]) == {"by_language", "consistency"}
+    # localized hi is 2 below en, minus 1 on odd pairs: gaps -2, -1, -2, -1, -2 -> -8/5
+    assert m["by_arm"]["localized"]["consistency"]["hi"]["mean_signed_gap"] == pytest.approx(-8 / 5)

@@ -64,6 +64,8 @@ def run(
     models_file: Annotated[Optional[Path], typer.Option("--models-file", help="YAML file of named judges: judges: {name: {model, api_base, concurrency, params}}.")] = None,
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="Base URL for every --model of this run (an OpenAI-compatible server, vLLM, Ollama...).")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, help="Requests in flight per judge (default 8; the embedded judge always uses 1).")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, help="Seconds before a call is abandoned and retried (default 120).")] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", min=0, help="Retries of a call after 429, 5xx, timeouts or dropped connections (default 4).")] = None,
     repeats: Annotated[int, typer.Option("--repeats", "-r", min=1, help="Judge every sample this many times (separate cache entries), to measure run-to-run agreement.")] = 1,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature.")] = 0.0,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=16, help="Answer length limit for remote judges.")] = 512,
@@ -102,7 +104,8 @@ def run(
     if len({t.name for t in tasks}) < len(tasks):
         raise InputError("--task: the same task given twice")
     named = load_models_file(models_file) if models_file else {}
-    judges = resolve_judges(model, named=named, api_base=api_base, concurrency=concurrency)
+    judges = resolve_judges(model, named=named, api_base=api_base, concurrency=concurrency,
+                            timeout=timeout, max_retries=max_retries)
     if out is None:
         out = Path("results") / datetime.now().strftime("%Y%m%d-%H%M%S")
     config = RunConfig(

@@ -268,7 +268,10 @@ def _cost(lib, judge: JudgeSpec, response) -> float | None:
 
 
 def _refusal(choice) -> str | None:
-    refusal = getattr(choice.message, "refusal", None)
+    # OpenAI's refusal field; litellm keeps it on the message or in provider_specific_fields.
+    refusal = getattr(choice.message, "refusal", None) or (
+        getattr(choice.message, "provider_specific_fields", None) or {}
+    ).get("refusal")
     if choice.finish_reason == "content_filter" and not refusal:
         refusal = "content_filter"
     return refusal

@@ -103,9 +103,11 @@ def resolve_judges(
     named: dict[str, JudgeSpec],
     api_base: str | None,
     concurrency: int | None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
 ) -> list[JudgeSpec]:
     """Turn ``--model`` values into judges. A name from the models file wins over a raw string;
-    ``--api-base`` and ``--concurrency`` override every judge of the run."""
+    ``--api-base``, ``--concurrency``, ``--timeout`` and ``--max-retries`` override every judge."""
     if not models:
         models = [DEFAULT_LOCAL_MODEL]
     judges: list[JudgeSpec] = []
@@ -124,6 +126,10 @@ def resolve_judges(
             changes["api_base"] = api_base
         if concurrency:
             changes["concurrency"] = 1 if j.is_local else concurrency
+        if timeout is not None:
+            changes["timeout"] = timeout
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
         if changes:
             from dataclasses import replace
 
