@@ -78,12 +78,18 @@ class LocalEngine:
                 "the embedded judge needs llama-cpp-python: pip install 'judgebench[local]'"
             ) from None
         self.path = path
-        self._llm = Llama(
-            model_path=str(path),
-            n_ctx=_CONTEXT_TOKENS,
-            n_threads=max(1, os.cpu_count() or 1),
-            verbose=False,
-        )
+        import contextlib
+        import io
+
+        # llama.cpp reports context set-up on stderr even when not verbose; keep it off the
+        # user's terminal (a failure still raises).
+        with contextlib.redirect_stderr(io.StringIO()):
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=_CONTEXT_TOKENS,
+                n_threads=max(1, os.cpu_count() or 1),
+                verbose=False,
+            )
         # llama.cpp prints notices (e.g. about its KV cache) straight to stderr, over the progress
         # bar; failures still surface as exceptions.
         import logging
