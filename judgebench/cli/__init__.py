@@ -20,6 +20,7 @@ app = typer.Typer(
     "in many languages, and whether they rate the same case the same way in every language.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: importing rich's help renderer doubles start-up
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

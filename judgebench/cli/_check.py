@@ -21,7 +21,10 @@ def check(
     allow_different_judge: Annotated[bool, typer.Option("--allow-different-judge", help="Compare even if the judges differ (e.g. a candidate model against the baseline model).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
-    """Exit 0 if no metric moved beyond its tolerance, 1 on a regression, 2 on bad or incomparable input."""
+    """CI regression gate: hold a run to a baseline run (or metrics file) within tolerances.
+
+    Exit 0 if no metric moved beyond its tolerance, 1 on a regression (the metrics that
+    regressed are named), 2 on bad or incomparable input (different task, prompt or judge)."""
     from ..gate import DEFAULT, compare, junit_xml, load_gate_config
     from ..results import load_metrics
 
