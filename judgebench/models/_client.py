@@ -190,6 +190,31 @@ def _classify(exc: Exception) -> CallFailure:
     return CallFailure("other", msg, False)
 
 
+_routers: dict[str, Any] = {}
+
+
+def _router(judge: JudgeSpec):
+    """A litellm Router over the judge's deployments, spreading calls within each one's rpm/tpm."""
+    if judge.name not in _routers:
+        lib = _lib()
+        model_list = []
+        for d in judge.deployments:
+            params: dict[str, Any] = {"model": d.get("model", judge.model), "api_base": d["api_base"]}
+            for k in ("rpm", "tpm", "weight"):
+                if k in d:
+                    params[k] = d[k]
+            if _needs_placeholder_key(judge, params):
+                params["api_key"] = "no-key-required"
+            model_list.append({"model_name": judge.name, "litellm_params": params})
+        _routers[judge.name] = lib.Router(
+            model_list=model_list,
+            routing_strategy="simple-shuffle",  # weighted by rpm/tpm/weight when given
+            num_retries=0,  # retries and backoff are the runner's
+            allowed_fails=1_000_000,  # never cool a replica down: the runner decides what is transient
+        )
+    return _routers[judge.name]
+
+
 def _needs_placeholder_key(judge: JudgeSpec, kwargs: dict[str, Any]) -> bool:
     provider = judge.model.split("/", 1)[0]
     return (
@@ -217,17 +242,14 @@ async def complete(
             kwargs["api_key"] = "no-key-required"
     if response_format is not None:
         kwargs["response_format"] = response_format
+    if judge.deployments:
+        kwargs.pop("api_base", None)
+        call = _router(judge).acompletion(model=judge.name, messages=messages, timeout=judge.timeout,
+                                          num_retries=0, **kwargs)
+    else:
+        call = lib.acompletion(model=judge.model, messages=messages, timeout=judge.timeout, num_retries=0, **kwargs)
     try:
-        response = await asyncio.wait_for(
-            lib.acompletion(
-                model=judge.model,
-                messages=messages,
-                timeout=judge.timeout,
-                num_retries=0,
-                **kwargs,
-            ),
-            timeout=judge.timeout + 5,
-        )
+        response = await asyncio.wait_for(call, timeout=judge.timeout + 5)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # litellm maps provider errors onto its exception classes

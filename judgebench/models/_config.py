@@ -11,7 +11,8 @@ from ..secrets import public_params
 from ._local import DEFAULT_LOCAL_MODEL, LOCAL_PROVIDER
 
 StructuredOutput = Literal["auto", "schema", "json", "off"]
-_JUDGE_KEYS = {"model", "api_base", "concurrency", "params", "structured_output", "timeout", "max_retries"}
+_JUDGE_KEYS = {"model", "api_base", "concurrency", "params", "structured_output", "timeout", "max_retries", "deployments"}
+_DEPLOYMENT_KEYS = {"model", "api_base", "rpm", "tpm", "weight"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,16 @@ class JudgeSpec:
     """``auto`` uses a JSON schema where litellm says the model supports one."""
     timeout: float = 120.0
     max_retries: int = 4
+    deployments: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    """Several servers of the same model (``api_base``, optional ``model``, ``rpm``, ``tpm``),
+    balanced by litellm's Router within their rate limits."""
+
+    @property
+    def cache_endpoint(self) -> str | None:
+        """What identifies the endpoint in the cache key: replicas of one model are one endpoint."""
+        if self.deployments:
+            return "fleet:" + ",".join(sorted({d.get("model", self.model) for d in self.deployments}))
+        return self.api_base
 
     @property
     def is_local(self) -> bool:
@@ -47,6 +58,7 @@ class JudgeSpec:
             "structured_output": self.structured_output,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
+            "deployments": [public_params(d) for d in self.deployments],
         }
 
 
@@ -68,6 +80,17 @@ def _judge_from_mapping(name: str, spec: Any, where: str) -> JudgeSpec:
     so = spec.get("structured_output", "auto")
     if so not in ("auto", "schema", "json", "off"):
         problems.append(f"{where}: judges.{name}.structured_output: {so!r} must be auto, schema, json or off")
+    deployments = spec.get("deployments") or []
+    if not isinstance(deployments, list):
+        problems.append(f"{where}: judges.{name}.deployments: must be a list of {{api_base, rpm, tpm}}")
+        deployments = []
+    for i, d in enumerate(deployments):
+        if not isinstance(d, dict) or not d.get("api_base"):
+            problems.append(f"{where}: judges.{name}.deployments[{i}]: needs at least api_base")
+            continue
+        for k in d:
+            if k not in _DEPLOYMENT_KEYS:
+                problems.append(f"{where}: judges.{name}.deployments[{i}].{k}: unknown key; known: {', '.join(sorted(_DEPLOYMENT_KEYS))}")
     if problems:
         raise InputError(problems)
     return JudgeSpec(
@@ -79,6 +102,7 @@ def _judge_from_mapping(name: str, spec: Any, where: str) -> JudgeSpec:
         structured_output=so,
         timeout=float(spec.get("timeout", 120.0)),
         max_retries=int(spec.get("max_retries", 4)),
+        deployments=tuple(deployments),
     )
 
 

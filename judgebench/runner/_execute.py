@@ -132,7 +132,7 @@ class Executor:
         # a fully cached run never has to import litellm to find out what the format would be.
         key = cache_key(
             model=judge.model,
-            api_base=judge.api_base,
+            api_base=judge.cache_endpoint,
             messages=list(prompt.messages),
             sampling=public_params(self.sampling.for_judge(judge)),  # a rotated key must not invalidate the cache
             schema={"structured_output": judge.structured_output, "schema": prompt.schema},
