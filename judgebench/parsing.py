@@ -114,3 +114,34 @@ def parse_judgment(text: str | None, scale: Scale) -> ParseResult:
     if _REFUSAL.search(text):
         return Refused("refusal_text")
     return Unparsed("out_of_range" if saw_object else "no_json_object")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A usable pairwise answer: which dialogue shows the more depressed person."""
+
+    value: str
+    """``A`` (first shown), ``B`` (second shown) or ``tie``."""
+    flags: tuple[str, ...] = ()
+
+
+PairParseResult = Union[Choice, Unparsed, Refused]
+_CHOICES = {"a": "A", "b": "B", "tie": "tie"}
+
+
+def parse_choice(text: str | None) -> PairParseResult:
+    """Parse a pairwise answer ``{"more_depressed": "A" | "B" | "tie"}`` (case-insensitive)."""
+    if text is None or not text.strip():
+        return Unparsed("empty_response")
+    saw_object = False
+    for obj in _json_objects(text):
+        lowered = {str(k).lower(): v for k, v in obj.items()}
+        if "more_depressed" not in lowered:
+            continue
+        saw_object = True
+        value = lowered["more_depressed"]
+        if isinstance(value, str) and value.strip().lower() in _CHOICES:
+            return Choice(_CHOICES[value.strip().lower()])
+    if _REFUSAL.search(text):
+        return Refused("refusal_text")
+    return Unparsed("invalid_choice" if saw_object else "no_json_object")

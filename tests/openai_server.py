@@ -80,6 +80,23 @@ def oracle(truth_by_dialogue: dict[str, tuple[int, list[int] | None, str]], *,
     return respond
 
 
+_PAIR = re.compile(r"<dialogue_a>\n(.*)\n</dialogue_a>.*<dialogue_b>\n(.*)\n</dialogue_b>", re.S)
+
+
+def pair_oracle(truth_by_dialogue: dict[str, tuple[int, list[int] | None, str]]) -> Responder:
+    """Answers pairwise questions by the true totals of the two dialogues."""
+
+    def respond(body: dict[str, Any]) -> Reply:
+        user = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
+        found = _PAIR.search(user)
+        if not found:
+            return Reply(content="I can only compare two dialogues.")
+        a, b = (truth_by_dialogue[dialogue_hash(x)][0] for x in found.groups())
+        return Reply(content=json.dumps({"more_depressed": "A" if a > b else "B" if b > a else "tie"}))
+
+    return respond
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "OpenAIServer._HTTPServer"

@@ -43,7 +43,7 @@ def test_run_writes_contract_files_and_rerun_is_fully_cached(judgebench, truth_s
     assert block["by_language"]["en"]["mae"] == 0.0
     # the server adds +2 to every Chinese total: the gap recovers it exactly
     zh = block["consistency"]["zh"]
-    assert set(zh) == CONSISTENCY_KEYS
+    assert CONSISTENCY_KEYS <= set(zh)  # the contract keys; more may be added
     assert zh["n_pairs"] == 4 and zh["mean_signed_gap"] == 2.0 and zh["signed_gap_ci95"] == [2.0, 2.0]
 
     # An identical second run into a new directory asks nothing and scores the same.

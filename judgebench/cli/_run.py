@@ -99,8 +99,8 @@ def run(
             raise InputError(f"--task {ref}: no samples left after --language/--arm/--limit "
                              f"(languages: {', '.join(load_task(ref).languages)})")
         tasks.append(t)
-    if len({t.scale.name for t in tasks}) > 1:
-        raise InputError("--task: tasks of one run must share a scale; run them separately")
+    if len({(t.scale.name, t.mode) for t in tasks}) > 1:
+        raise InputError("--task: tasks of one run must share a scale and mode; run them separately")
     if len({t.name for t in tasks}) < len(tasks):
         raise InputError("--task: the same task given twice")
     named = load_models_file(models_file) if models_file else {}

@@ -22,6 +22,10 @@ DIRECTIONS: dict[str, Direction] = {
     "parse_failure_rate": "lower_is_better",
     "refusal_rate": "lower_is_better",
     "error_rate": "lower_is_better",
+    # pairwise mode
+    "accuracy": "higher_is_better",
+    "position_consistency": "higher_is_better",
+    "tie_rate": "lower_is_better",
 }
 
 
@@ -62,6 +66,8 @@ DEFAULT = GateConfig(
         "parse_failure_rate": Tolerance(absolute=0.02),
         "refusal_rate": Tolerance(absolute=0.02),
         "error_rate": Tolerance(absolute=0.02),
+        "accuracy": Tolerance(absolute=0.05),
+        "position_consistency": Tolerance(absolute=0.05),
     },
 )
 

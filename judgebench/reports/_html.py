@@ -9,7 +9,7 @@ from typing import Any
 from ..scales import get_scale
 from . import _plots
 from ._formats import html_page, html_table
-from ._rows import COLUMNS, fmt, metric_rows
+from ._rows import columns_for, fmt, metric_rows
 
 # Marks each figure once the browser has decoded it, so a headless test can tell that the
 # plots really render (not only that <img> tags exist).
@@ -40,10 +40,13 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
     for model, block in metrics.get("models", {}).items():
         mdf = df[df["model"] == model]
         langs = sorted(block.get("by_language", {}))
-        rows = [r for r in metric_rows({"models": {model: block}, "baseline_language": base})]
+        one = {**metrics, "models": {model: block}}
+        cols = columns_for(metrics)
         parts.append(f"<h2>{html.escape(model)}</h2>")
-        parts.append(html_table([label.replace("base", base) for _, label in COLUMNS],
-                                [[fmt(k, r[k]) for k, _ in COLUMNS] for r in rows]))
+        parts.append(html_table([label.replace("base", base) for _, label in cols],
+                                [[fmt(k, r[k]) for k, _ in cols] for r in metric_rows(one)]))
+        if metrics.get("mode") == "pairwise":
+            continue  # the plots below are of predicted totals
         parts.append("<h3>Predicted vs true total</h3>" + _img(_plots.pred_vs_true(mdf, langs, scale.max_total), "predicted vs true"))
         ok = mdf[mdf["status"] == "ok"]
         per_pair = ok.groupby(["pair_key", "language"])["pred_total"].mean().unstack("language")

@@ -31,8 +31,38 @@ def check_same_task(runs: list[tuple[str, dict[str, Any]]]) -> None:
         )
 
 
+def _pairwise_row(block: dict[str, Any]) -> dict[str, Any]:
+    overall = block.get("overall", {})
+    n = overall.get("n") or 0
+    return {
+        "accuracy": overall.get("accuracy"),
+        "position_consistency": overall.get("position_consistency"),
+        "tie_rate": overall.get("tie_rate"),
+        "agreement_with_baseline": _mean([c.get("agreement") for c in block.get("consistency", {}).values()]),
+        "coverage": (overall.get("n_scored") or 0) / n if n else None,
+        "accuracy_by_language": {lang: lm.get("accuracy") for lang, lm in block.get("by_language", {}).items()},
+    }
+
+
 def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """One row per judge and run, ranked. ``runs`` is [(run label, metrics.json document)]."""
+    """One row per judge and run, ranked. ``runs`` is [(run label, metrics.json document)].
+    Pairwise runs are ranked by accuracy (ties excluded, higher is better)."""
+    modes = {m.get("mode", "pointwise") for _, m in runs}
+    if len(modes) > 1:
+        raise IncomparableError("pointwise and pairwise runs cannot share a leaderboard; rank them separately")
+    if modes == {"pairwise"}:
+        labels = [model for _, m in runs for model in m.get("models", {})]
+        rows = [
+            {"judge": model if labels.count(model) == 1 else f"{model} ({label})", "run": label,
+             **_pairwise_row(block),
+             "cost_usd": ((m.get("usage") or {}).get(model) or {}).get("cost_usd_all")
+             if ((m.get("usage") or {}).get(model) or {}).get("priced") else None}
+            for label, m in runs for model, block in m.get("models", {}).items()
+        ]
+        rows.sort(key=lambda r: (r["accuracy"] is None, -(r["accuracy"] or 0), -(r["position_consistency"] or 0)))
+        for i, r in enumerate(rows, 1):
+            r["rank"] = i
+        return rows
     rows = []
     labels = [model for _, m in runs for model in m.get("models", {})]
     for run_label, m in runs:
@@ -83,6 +113,17 @@ def leaderboard_columns(rows: list[dict[str, Any]]) -> list[str]:
 
 def leaderboard_cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Header and formatted cells: every text format renders from these."""
+    if rows and "accuracy" in rows[0]:
+        langs = sorted({lang for r in rows for lang in r["accuracy_by_language"]})
+        header = ["rank", "judge", "accuracy", *[f"acc {lang}" for lang in langs], "position consistency",
+                  "tie rate", "agrees with baseline", "coverage", "cost $"]
+        return header, [
+            [str(r["rank"]), r["judge"], _f(r["accuracy"], pct=True),
+             *[_f(r["accuracy_by_language"].get(lang), pct=True) for lang in langs],
+             _f(r["position_consistency"], pct=True), _f(r["tie_rate"], pct=True),
+             _f(r["agreement_with_baseline"], pct=True), _f(r["coverage"], pct=True), _f(r["cost_usd"], 4)]
+            for r in rows
+        ]
     langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
     cells = [
         [str(r["rank"]), r["judge"], _f(r["mae"]), _f(r["pearson_r"]), _f(r["ccc"]), _f(r["auc10"]),

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ._formats import markdown
-from ._rows import COLUMNS, fmt, metric_rows, usage_line
+from ._rows import columns_for, fmt, metric_rows, usage_line
 
 
 def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
@@ -19,22 +19,22 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     for model in dict.fromkeys(r["model"] for r in rows):
         table = Table(title=f"{title + ' · ' if title else ''}{model}", header_style="bold", title_justify="left",
                       caption=usage_line(metrics, model), caption_justify="left")
-        for key, label in COLUMNS:
+        for key, label in columns_for(metrics):
             label = label.replace("base", base)
             table.add_column(label, justify="left" if key == "language" else "right", no_wrap=True)
         for row in (r for r in rows if r["model"] == model):
             style = "bold" if row["language"] == "overall" else None
-            table.add_row(*(fmt(k, row[k]) for k, _ in COLUMNS), style=style)
+            table.add_row(*(fmt(k, row[k]) for k, _ in columns_for(metrics)), style=style)
         tables.append(table)
     return tables
 
 
 def markdown_table(metrics: dict[str, Any]) -> str:
     base = metrics.get("baseline_language", "en")
-    cols = [("model", "model"), *COLUMNS]
+    cols = [("model", "model"), *columns_for(metrics)]
     header = [label.replace("base", base) for _, label in cols]
     rows = [[fmt(k, row[k]) for k, _ in cols] for row in metric_rows(metrics)]
-    note = (
+    note = "" if metrics.get("mode") == "pairwise" else (
         f"\ngap vs {base}: mean of pred(language) − pred({base}) over cases judged in both, "
         "with a bootstrap 95% CI resampling cases. AUC≥10: AUC of the predicted total for "
         "true total ≥ 10. Rates are shares of all judgments.\n"

@@ -23,6 +23,27 @@ COLUMNS = [
 ]
 """(row key, header) of the per-language table; every format renders these."""
 
+PAIRWISE_COLUMNS = [
+    ("language", "language"),
+    ("n", "n"),
+    ("n_scored", "scored"),
+    ("accuracy", "accuracy (no ties)"),
+    ("tie_rate", "tie rate"),
+    ("tie_distance", "tie distance"),
+    ("same_band_error_rate", "same-band err"),
+    ("cross_band_error_rate", "cross-band err"),
+    ("position_consistency", "position consistency"),
+    ("position_bias", "first-shown share"),
+    ("agreement", "agrees with base"),
+    ("parse_failure_rate", "parse fail"),
+    ("refusal_rate", "refusal"),
+    ("error_rate", "error"),
+]
+
+
+def columns_for(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    return PAIRWISE_COLUMNS if metrics.get("mode") == "pairwise" else COLUMNS
+
 
 def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows every format (table, markdown, json) is rendered from."""
@@ -35,6 +56,11 @@ def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
         ]
         for lang, m, cons in groups:
             row = {"model": model, "language": lang}
+            if metrics.get("mode") == "pairwise":
+                row.update({k: m.get(k) for k, _ in PAIRWISE_COLUMNS if k not in ("language", "agreement")})
+                row["agreement"] = cons.get("agreement") if cons else None
+                rows.append(row)
+                continue
             for key in ("n", "n_scored", "mae", "rmse", "pearson_r", "spearman_rho", "ccc", "qwk_bands",
                         "parse_failure_rate", "refusal_rate", "error_rate"):
                 row[key] = m.get(key)
@@ -48,7 +74,7 @@ def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
 def fmt(key: str, value: Any) -> str:
     if value is None:
         return "–"
-    if key.endswith("_rate"):
+    if key.endswith("_rate") or key in ("accuracy", "position_consistency", "position_bias", "agreement"):
         return f"{100 * value:.0f}%"
     if key == "gap_ci95":
         return f"[{value[0]:+.2f}, {value[1]:+.2f}]"

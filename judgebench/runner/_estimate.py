@@ -40,7 +40,7 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
                 row["cached"] += 1
                 continue
             row["calls"] += 1
-            tk = (job.judge.model, job.task.name, job.sample.id)
+            tk = (job.judge.model, job.task.name, job.item.id)
             if tk not in tokens_by_prompt:
                 tokens_by_prompt[tk] = _client.count_tokens(job.judge, messages)
             row["prompt_tokens"] += tokens_by_prompt[tk]

@@ -10,29 +10,38 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..models import JudgeSpec
-from ..parsing import Judgment, Refused, parse_judgment
-from ..prompts import PromptBuilder, response_schema
+from ..parsing import Choice, Judgment, Refused, parse_choice, parse_judgment
+from ..prompts import PAIR_SCHEMA, PairPromptBuilder, PromptBuilder, response_schema
 from ..results import RunStore
 from ..secrets import public_params
-from ..tasks import Sample, Task
+from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
 from ._retry import Backoff
 
 log = logging.getLogger("judgebench.runner")
 
 
+def prompt_builder(task: Task) -> PromptBuilder | PairPromptBuilder:
+    """The prompt of a task: pointwise scoring or pairwise comparison, optionally its own template."""
+    from ..prompts import PAIR_USER_TEMPLATE, USER_TEMPLATE
+
+    if task.mode == "pairwise":
+        return PairPromptBuilder(task.prompt_template or PAIR_USER_TEMPLATE)
+    return PromptBuilder(task.scale, task.prompt_template or USER_TEMPLATE)
+
+
 @dataclass(frozen=True)
 class Job:
-    """One judgment to make: a sample, a judge and a repeat index."""
+    """One judgment to make: a sample (or, in pairwise mode, an ordered pair), a judge, a repeat."""
 
     task: Task
-    sample: Sample
+    item: Sample | Pair
     judge: JudgeSpec
     repeat: int
 
     @property
     def key(self) -> tuple[str, str, str, int]:
-        return (self.task.name, self.sample.id, self.judge.name, self.repeat)
+        return (self.task.name, self.item.id, self.judge.name, self.repeat)
 
 
 @dataclass(frozen=True)
@@ -48,24 +57,51 @@ class Sampling:
         return {**params, **judge.params}
 
 
+def _status(result) -> str:
+    if isinstance(result, (Judgment, Choice)):
+        return "ok"
+    return "refusal" if isinstance(result, Refused) else "error" if result is None else "parse_error"
+
+
+def _truth_choice(pair: Pair) -> str:
+    a, b = pair.a.true_total, pair.b.true_total
+    return "A" if a > b else "B" if b > a else "tie"
+
+
 def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=()) -> dict[str, Any]:
-    s = job.sample
-    status = "ok" if isinstance(result, Judgment) else "refusal" if isinstance(result, Refused) else (
-        "error" if result is None else "parse_error"
-    )
-    return {
+    item = job.item
+    common = {
         "task": job.task.name,
-        "sample_id": s.id,
-        "pair_id": s.pair_id,
-        "language": s.language,
-        "arm": s.arm,
+        "sample_id": item.id,
+        "language": item.language,
+        "arm": item.arm,
         "model": job.judge.name,
         "repeat": job.repeat,
-        "status": status,
-        "pred_total": result.total if isinstance(result, Judgment) else None,
-        "pred_items": list(result.items) if isinstance(result, Judgment) and result.items else None,
-        "true_total": s.true_total,
-        "true_items": list(s.true_items) if s.true_items else None,
+        "status": _status(result),
+    }
+    if isinstance(item, Pair):
+        fields = {
+            "pair_id": f"{item.a.pair_id}|{item.b.pair_id}",
+            "a_id": item.a.id,
+            "b_id": item.b.id,
+            "true_a": item.a.true_total,
+            "true_b": item.b.true_total,
+            "true_choice": _truth_choice(item),
+            "pred_choice": result.value if isinstance(result, Choice) else None,
+            "pred_total": None,
+            "true_total": None,
+        }
+    else:
+        fields = {
+            "pair_id": item.pair_id,
+            "pred_total": result.total if isinstance(result, Judgment) else None,
+            "pred_items": list(result.items) if isinstance(result, Judgment) and result.items else None,
+            "true_total": item.true_total,
+            "true_items": list(item.true_items) if item.true_items else None,
+        }
+    return {
+        **common,
+        **fields,
         "raw": raw,
         "error": error,
         "flags": list(flags),
@@ -100,12 +136,16 @@ class Executor:
         self._builders: dict[str, PromptBuilder] = {}
         self._formats: dict[str, dict | None] = {}
 
-    def builder(self, task: Task) -> PromptBuilder:
+    def builder(self, task: Task) -> PromptBuilder | PairPromptBuilder:
         if task.name not in self._builders:
-            from ..prompts import USER_TEMPLATE
-
-            self._builders[task.name] = PromptBuilder(task.scale, task.prompt_template or USER_TEMPLATE)
+            self._builders[task.name] = prompt_builder(task)
         return self._builders[task.name]
+
+    def _prompt(self, job: Job):
+        builder = self.builder(job.task)
+        if isinstance(job.item, Pair):
+            return builder.build(job.item.a, job.item.b)
+        return builder.build(job.item)
 
     async def _call(self, job: Job, messages, sampling, response_format):
         judge = job.judge
@@ -120,14 +160,14 @@ class Executor:
             wait = self.backoff.delay(attempt - 1, result.retry_after)
             log.warning(
                 "retry %d/%d %s %s in %.2fs: %s",
-                attempt, judge.max_retries, judge.name, job.sample.id, wait, result.message,
+                attempt, judge.max_retries, judge.name, job.item.id, wait, result.message,
             )
             await asyncio.sleep(wait)
 
     def request(self, job: Job) -> tuple[list[dict[str, str]], str]:
         """The messages of a judgment and its cache key."""
         judge = job.judge
-        prompt = self.builder(job.task).build(job.sample)
+        prompt = self._prompt(job)
         # The key names the structured-output *mode*, not the provider format it resolves to, so
         # a fully cached run never has to import litellm to find out what the format would be.
         key = cache_key(
@@ -149,7 +189,8 @@ class Executor:
             completion = self._client.Completion.from_cache(hit["completion"])
             return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
         if judge.name not in self._formats:
-            self._formats[judge.name] = self._client.response_format_for(judge, response_schema(job.task.scale))
+            schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
+            self._formats[judge.name] = self._client.response_format_for(judge, schema)
         started = time.perf_counter()
         result, attempts = await self._call(job, messages, sampling, self._formats[judge.name])
         latency = time.perf_counter() - started
@@ -166,10 +207,12 @@ class Executor:
         if completion.refusal:
             parsed = Refused(f"provider_refusal: {completion.refusal}")
         else:
-            parsed = parse_judgment(completion.text, job.task.scale)
-        error = None if isinstance(parsed, Judgment) else parsed.reason
-        flags = parsed.flags if isinstance(parsed, Judgment) else ()
-        if completion.finish_reason == "length" and not isinstance(parsed, Judgment):
+            parsed = (parse_choice(completion.text) if isinstance(job.item, Pair)
+                      else parse_judgment(completion.text, job.task.scale))
+        ok = isinstance(parsed, (Judgment, Choice))
+        error = None if ok else parsed.reason
+        flags = parsed.flags if ok else ()
+        if completion.finish_reason == "length" and not ok:
             error = f"{error} (answer cut off at max_tokens)"
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,

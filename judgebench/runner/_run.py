@@ -12,11 +12,10 @@ from typing import Any, Callable
 
 from ..errors import InputError
 from ..models import JudgeSpec
-from ..prompts import USER_TEMPLATE, PromptBuilder
 from ..results import RunStore, job_key
-from ..tasks import Task
+from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
-from ._execute import Executor, Job, Sampling
+from ._execute import Executor, Job, Sampling, prompt_builder
 from ._retry import Backoff
 
 
@@ -76,17 +75,20 @@ def _now() -> str:
 
 
 def _prompt_hash(tasks: list[Task]) -> str:
-    hashes = {PromptBuilder(t.scale, t.prompt_template or USER_TEMPLATE).hash for t in tasks}
-    return ",".join(sorted(hashes))
+    return ",".join(sorted({prompt_builder(t).hash for t in tasks}))
+
+
+def _questions(task: Task) -> list:
+    return pair_questions(task) if task.mode == "pairwise" else list(task.samples)
 
 
 def plan_jobs(config: RunConfig) -> list[Job]:
     return [
-        Job(task, sample, judge, r)
+        Job(task, item, judge, r)
         for judge in config.judges
         for task in config.tasks
         for r in range(config.repeats)
-        for sample in task.samples
+        for item in _questions(task)
     ]
 
 
@@ -181,9 +183,16 @@ def execute_run(
     wanted = {j.key for j in plan_jobs(config)}
     records = [r for r in store.iter_records() if job_key(r) in wanted]
     task0 = config.tasks[0]
-    metrics = run_metrics(
-        records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
-    )
+    if task0.mode == "pairwise":
+        from ..metrics._pairwise import pairwise_run_metrics
+
+        metrics = pairwise_run_metrics(
+            records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
+        )
+    else:
+        metrics = run_metrics(
+            records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
+        )
     # What the numbers were measured on, so a metrics file alone can be checked for comparability.
     metrics["provenance"] = {
         "tasks": [{"name": t["name"], "content_hash": t["content_hash"]} for t in run["tasks"]],

@@ -119,3 +119,37 @@ class Task:
             chosen = set(keep[:limit])
             samples = [s for s in samples if s.pair_id in chosen]
         return replace(self, samples=tuple(samples))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two samples of one language shown together in pairwise mode; ``a`` is shown first."""
+
+    a: Sample
+    b: Sample
+
+    @property
+    def id(self) -> str:
+        return f"{self.a.id}|{self.b.id}"
+
+    @property
+    def language(self) -> str:
+        return self.a.language
+
+    @property
+    def arm(self) -> str | None:
+        return self.a.arm
+
+
+def pair_questions(task: Task) -> list[Pair]:
+    """Every unordered pair of samples within a language (and arm), asked in both orders, so
+    position bias can be measured: n samples give n(n-1) questions (12 -> 132)."""
+    groups: dict[tuple[str, str | None], list[Sample]] = {}
+    for s in task.samples:
+        groups.setdefault((s.language, s.arm), []).append(s)
+    out = []
+    for members in groups.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                out += [Pair(a, b), Pair(b, a)]
+    return out
