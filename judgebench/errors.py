@@ -39,3 +39,9 @@ class RegressionFound(JudgebenchError):
     """The CI gate found a regression. Exit 1."""
 
     exit_code = 1
+
+
+class GenerationIncomplete(JudgebenchError):
+    """Some requested dialogues could not be generated or did not validate. Exit 1."""
+
+    exit_code = 1

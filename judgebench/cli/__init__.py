@@ -12,7 +12,7 @@ import sys
 import typer
 
 from ..errors import InputError, JudgebenchError
-from . import _cache, _check, _leaderboard, _report, _run, _tasks
+from . import _cache, _check, _generate, _leaderboard, _report, _run, _tasks
 
 app = typer.Typer(
     name="judgebench",
@@ -28,6 +28,7 @@ app.command("run")(_run.run)
 app.command("report")(_report.report)
 app.command("leaderboard")(_leaderboard.leaderboard)
 app.command("check")(_check.check)
+app.command("generate")(_generate.generate)
 app.add_typer(_tasks.app, name="tasks")
 app.add_typer(_cache.app, name="cache")
 

@@ -97,13 +97,19 @@ def _make_local_handler(base):
 
             opts = kwargs.get("optional_params") or {}
             schema = _schema_of(opts.get("response_format"))
-            grammar = None
-            if schema is not None:
-                items = schema.get("properties", {}).get("items", {})
+            grammar, json_schema = None, None
+            props = (schema or {}).get("properties", {})
+            if "items" in props and "total" in props:
+                # The judge schema: a hand-written grammar (fixed item count and digit range) is
+                # tighter and faster than a generic JSON-schema grammar.
+                items = props["items"]
                 grammar = grammar_for(int(items.get("minItems", 9)), int(items.get("items", {}).get("maximum", 3)))
+            elif schema is not None:
+                json_schema = schema
             result = LocalEngine.shared().complete(
                 flatten_messages(kwargs["messages"]),
                 grammar=grammar,
+                json_schema=json_schema,
                 max_tokens=int(opts.get("max_tokens") or 96),
                 temperature=float(opts.get("temperature") or 0.0),
                 seed=int(opts.get("seed") or 0),

@@ -8,6 +8,7 @@ wraps it as a litellm custom provider so it goes through the same runner as any 
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -105,16 +106,24 @@ class LocalEngine:
                 cls._instance = cls(gguf_path())
             return cls._instance
 
-    def _grammar(self, gbnf: str):
+    def _grammar(self, gbnf: str | None, json_schema: dict | None):
         from llama_cpp import LlamaGrammar
 
-        if gbnf not in self._grammars:
-            self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
-        return self._grammars[gbnf]
+        if gbnf is None and json_schema is None:
+            return None
+        key = gbnf or json.dumps(json_schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = (
+                LlamaGrammar.from_string(gbnf, verbose=False) if gbnf
+                else LlamaGrammar.from_json_schema(key, verbose=False)
+            )
+        return self._grammars[key]
 
     def complete(
-        self, prompt: str, *, grammar: str | None, max_tokens: int, temperature: float, seed: int
+        self, prompt: str, *, grammar: str | None = None, json_schema: dict | None = None,
+        max_tokens: int, temperature: float, seed: int,
     ) -> LocalResult:
+        """Continue ``prompt``; the output is constrained by a GBNF grammar or a JSON schema."""
         with self._lock:
             tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True)
             budget = _CONTEXT_TOKENS - max_tokens
@@ -127,7 +136,7 @@ class LocalEngine:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 seed=seed,
-                grammar=self._grammar(grammar) if grammar else None,
+                grammar=self._grammar(grammar, json_schema),
             )
         usage = out.get("usage", {})
         return LocalResult(

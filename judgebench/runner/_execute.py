@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -16,9 +15,8 @@ from ..results import RunStore
 from ..secrets import public_params
 from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
-from ._retry import Backoff
+from ._retry import Backoff, call_with_retries
 
-log = logging.getLogger("judgebench.runner")
 
 
 def prompt_builder(task: Task) -> PromptBuilder | PairPromptBuilder:
@@ -147,23 +145,6 @@ class Executor:
             return builder.build(job.item.a, job.item.b)
         return builder.build(job.item)
 
-    async def _call(self, job: Job, messages, sampling, response_format):
-        judge = job.judge
-        attempt = 0
-        while True:
-            result = await self._client.complete(
-                judge, messages, sampling=sampling, response_format=response_format
-            )
-            attempt += 1
-            if isinstance(result, self._client.Completion) or not result.transient or attempt > judge.max_retries:
-                return result, attempt
-            wait = self.backoff.delay(attempt - 1, result.retry_after)
-            log.warning(
-                "retry %d/%d %s %s in %.2fs: %s",
-                attempt, judge.max_retries, judge.name, job.item.id, wait, result.message,
-            )
-            await asyncio.sleep(wait)
-
     def request(self, job: Job) -> tuple[list[dict[str, str]], str]:
         """The messages of a judgment and its cache key."""
         judge = job.judge
@@ -192,7 +173,10 @@ class Executor:
             schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
             self._formats[judge.name] = self._client.response_format_for(judge, schema)
         started = time.perf_counter()
-        result, attempts = await self._call(job, messages, sampling, self._formats[judge.name])
+        result, attempts = await call_with_retries(
+            judge, messages, sampling=sampling, response_format=self._formats[judge.name],
+            backoff=self.backoff, label=job.item.id,
+        )
         latency = time.perf_counter() - started
         if isinstance(result, self._client.CallFailure):
             return _record(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import random
 from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("judgebench.runner")
 
 
 @dataclass(frozen=True)
@@ -31,3 +36,20 @@ class Backoff:
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.cap * 5))
         return wait
+
+
+async def call_with_retries(judge, messages, *, sampling: dict[str, Any], response_format, backoff: Backoff, label: str):
+    """One model call, retried after transient failures (429, 5xx, timeouts, dropped
+    connections) at most ``judge.max_retries`` times; every retry is logged. Returns
+    (Completion | CallFailure, attempts)."""
+    from ..models import _client
+
+    attempt = 0
+    while True:
+        result = await _client.complete(judge, messages, sampling=sampling, response_format=response_format)
+        attempt += 1
+        if isinstance(result, _client.Completion) or not result.transient or attempt > judge.max_retries:
+            return result, attempt
+        wait = backoff.delay(attempt - 1, result.retry_after)
+        log.warning("retry %d/%d %s %s in %.2fs: %s", attempt, judge.max_retries, judge.name, label, wait, result.message)
+        await asyncio.sleep(wait)

@@ -1,0 +1,114 @@
+"""Ask a model to write dialogues for personas, cached and concurrent like a run, and keep only
+what validates as a task sample (failures are reported, never written)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..models import JudgeSpec
+from ..runner._cache import ResponseCache, cache_key
+from ..runner._retry import Backoff, call_with_retries
+from ..tasks import Sample
+from ..tasks._validate import _check_sample
+from ._personas import Persona
+from ._prompts import DIALOGUE_SCHEMA, Arm, generation_messages, generation_prompt_hash
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    persona: Persona
+    arm: Arm
+    language: str
+    nationality: str | None
+    source: Sample | None
+
+    @property
+    def sample_id(self) -> str:
+        if self.arm == "original":
+            return f"{self.persona.id}-{self.language}"
+        return f"{self.persona.id}-{self.language}-{'translated' if self.arm == 'translate' else 'localized'}"
+
+
+def _dialogue(text: str | None) -> list[dict[str, Any]] | None:
+    from ..parsing import _json_objects
+
+    for obj in _json_objects(text or ""):
+        if isinstance(obj.get("turns"), list):
+            return obj["turns"]
+    return None
+
+
+def _sample(req: GenerationRequest, turns: Any, generator: JudgeSpec) -> tuple[dict[str, Any] | None, str | None]:
+    """The task sample for a generated dialogue, or the reason it is not valid."""
+    p = req.persona
+    truth: dict[str, Any] = {"total": p.total}
+    if p.items is not None:
+        truth["items"] = list(p.items)
+    arm_name = {"original": "baseline", "translate": "translated", "localize": "localized"}[req.arm]
+    obj = {
+        "id": req.sample_id, "pair_id": p.id, "language": req.language, "turns": turns, "truth": truth,
+        "meta": {"arm": arm_name, "persona": {"id": p.id, **p.details},
+                 "nationality": req.nationality,
+                 "generator": {"model": generator.model, "prompt_hash": generation_prompt_hash(),
+                               "source": req.source.id if req.source else None}},
+    }
+    problems: list[str] = []
+    _check_sample(obj, p.scale, req.sample_id, problems)
+    return (obj, None) if not problems else (None, "; ".join(problems))
+
+
+async def _generate_all(requests, generator: JudgeSpec, cache: ResponseCache, *, temperature: float,
+                        max_tokens: int, on_done) -> list[tuple[GenerationRequest, dict | None, str | None]]:
+    from ..models import _client
+
+    response_format = _client.response_format_for(generator, DIALOGUE_SCHEMA)
+    sem = asyncio.Semaphore(generator.concurrency)
+    sampling = {"temperature": temperature, "max_tokens": max_tokens, **generator.params}
+
+    async def one(req: GenerationRequest):
+        messages = generation_messages(req.persona, arm=req.arm, language=req.language,
+                                       nationality=req.nationality, source=req.source)
+        key = cache_key(model=generator.model, api_base=generator.cache_endpoint, messages=messages,
+                        sampling=sampling, schema={"generate": DIALOGUE_SCHEMA}, repeat=0)
+        hit = cache.get(key)
+        if hit is not None:
+            text = hit["completion"]["text"]
+        else:
+            async with sem:
+                result, _ = await call_with_retries(generator, messages, sampling=sampling,
+                                                    response_format=response_format, backoff=Backoff.from_env(),
+                                                    label=req.sample_id)
+            if isinstance(result, _client.CallFailure):
+                out = (req, None, f"{result.kind}: {result.message}")
+                on_done(out)
+                return out
+            text = result.text
+            cache.set(key, {"completion": result.to_cache()})
+        turns = _dialogue(text)
+        out = (req, None, "the answer holds no {\"turns\": [...]} object") if turns is None else (req, *_sample(req, turns, generator))
+        on_done(out)
+        return out
+
+    return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+def generate_dialogues(requests: list[GenerationRequest], generator: JudgeSpec, *, out: Path,
+                       cache_dir: Path | None, temperature: float = 0.7, max_tokens: int = 4000,
+                       on_done=lambda result: None) -> list[tuple[GenerationRequest, dict | None, str | None]]:
+    """Generate, validate, and write the valid samples to ``out`` as task JSONL."""
+    cache = ResponseCache(cache_dir)
+    try:
+        results = asyncio.run(_generate_all(requests, generator, cache, temperature=temperature,
+                                            max_tokens=max_tokens, on_done=on_done))
+    finally:
+        cache.close()
+    valid = [obj for _, obj, _ in results if obj is not None]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as f:
+        for obj in valid:
+            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return results
