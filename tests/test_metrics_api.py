@@ -134,3 +134,13 @@ def test_constant_truth():
 def test_no_baseline_language_gives_no_consistency():
     doc = run_metrics([_rec("a", "hi", 5, 5)], scale=PHQ9, baseline_language="en")
     assert doc["models"]["m"]["consistency"] == {}
+
+
+def test_records_frame_is_lenient_the_metrics_are_not():
+    # a pairwise run's records have no true_total: reports may still read them through records_frame
+    pairwise = [_rec("a|b", "en", None, None, status="refusal")]
+    assert len(records_frame(pairwise)) == 1
+    with pytest.raises(ValueError, match="numeric true_total"):
+        run_metrics(pairwise, scale=PHQ9)
+    with pytest.raises(ValueError, match="numeric true_total"):
+        group_metrics(records_frame(pairwise), scale=PHQ9)

@@ -20,7 +20,7 @@ from ._bootstrap import bootstrap_mean_ci, bootstrap_score_ci, percentile_ci, re
 from ._consistency import consistency_gaps, holm_adjust, wilcoxon_p
 from ._coverage import coverage_by_band, status_rates
 from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
-from ._frame import STATUSES, prepare_frame, records_frame
+from ._frame import STATUSES, check_judgments, prepare_frame, records_frame
 from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
@@ -37,6 +37,7 @@ __all__ = [
     "bootstrap_mean_ci",
     "bootstrap_score_ci",
     "ccc",
+    "check_judgments",
     "consistency_block",
     "consistency_gaps",
     "coverage_by_band",

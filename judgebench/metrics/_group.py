@@ -179,9 +179,8 @@ def _ci95(t, p, clusters, point: dict[str, Any], *, scale: Scale, n_resamples: i
 def score_metrics(df, /, *, scale: Scale, n_resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
     """METRICS (CONTRACT §4, extended) for one group of judgments; repeats are separate rows.
 
-    Accuracy metrics use the scored (``status == "ok"``) judgments; rates use all of them;
-    ``ci95`` resamples cases (``pair_id``); ``reliability`` compares a sample's repeats. Every
-    None value has its reason in ``undefined`` under its dotted path (``"auc.24"``,
+    Accuracy metrics use the scored (``status == "ok"``) judgments; rates use all of them.
+    Every None value has its reason in ``undefined`` under its dotted path (``"auc.24"``,
     ``"ci95.pearson_r"``, ``"reliability.icc_2_1"``).
 
     Parameters
@@ -192,6 +191,20 @@ def score_metrics(df, /, *, scale: Scale, n_resamples: int = 1000, seed: int = 0
         The rating scale (bands, cut-off, items).
     n_resamples, seed
         Bootstrap settings for ``ci95``.
+
+    Returns
+    -------
+    dict
+        Contract keys ``n, n_scored, mae, rmse, pearson_r, spearman_rho, ccc, auc {"3".."24"},
+        qwk_bands, parse_failure_rate, refusal_rate, error_rate`` and ``mean_signed_error``;
+        coverage: ``coverage_rate, n_covered (= n_scored), mae_covered (= mae),
+        coverage_by_band {band: {n, *_rate}}`` (band of the *true* total); screening at the
+        cut-off C: ``sensitivity_at_C, specificity_at_C``; bands: ``band_confusion {labels,
+        matrix}`` (rows truth), ``mean_signed_error_by_band``; ``sd_ratio``; items:
+        ``n_with_items, item_mae [k], item9_mae, item_mae_1_8``; ``ci95 {mae, pearson_r,
+        auc_C}`` (percentile bootstrap over the cases, ``pair_id``, with a scored judgment);
+        ``reliability`` (``reliability_block`` over the samples x repeats matrix);
+        ``undefined {path: reason}``.
     """
     if n_resamples < 0:
         raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")

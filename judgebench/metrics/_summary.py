@@ -8,7 +8,7 @@ import numpy as np
 
 from ..scales import Scale
 from ._consistency import consistency_gaps, holm_adjust
-from ._frame import prepare_frame, records_frame
+from ._frame import check_judgments, prepare_frame, records_frame
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -114,7 +114,9 @@ def run_metrics(
     """
     if n_resamples < 0:
         raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
-    df = attach_items(records_frame(records), n_items=scale.n_items)
+    df = records_frame(records)
+    check_judgments(df)
+    df = attach_items(df, n_items=scale.n_items)
     models = {
         str(model): _model_block(g, scale=scale, baseline=baseline_language, n_resamples=n_resamples, seed=seed)
         for model, g in df.groupby("model", sort=True)
@@ -166,6 +168,7 @@ def group_metrics(
     1.3333333333333333
     """
     df = prepare_frame(df) if "pair_key" not in df.columns else df
+    check_judgments(df)
     df = attach_items(df, n_items=scale.n_items)
     keys = [by] if isinstance(by, str) else list(by)
     opts = {"scale": scale, "n_resamples": n_resamples, "seed": seed}

@@ -9,6 +9,7 @@ COLUMNS = [
     ("n", "n"),
     ("n_scored", "scored"),
     ("mae", "MAE"),
+    ("mae_ci95", "MAE 95% CI"),
     ("rmse", "RMSE"),
     ("pearson_r", "r"),
     ("spearman_rho", "ρ"),
@@ -65,6 +66,7 @@ def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
                         "parse_failure_rate", "refusal_rate", "error_rate"):
                 row[key] = m.get(key)
             row["auc10"] = (m.get("auc") or {}).get("10")
+            row["mae_ci95"] = (m.get("ci95") or {}).get("mae")
             row["gap"] = cons.get("mean_signed_gap") if cons else None
             row["gap_ci95"] = cons.get("signed_gap_ci95") if cons else None
             rows.append(row)
@@ -78,6 +80,8 @@ def fmt(key: str, value: Any) -> str:
         return f"{100 * value:.0f}%"
     if key == "gap_ci95":
         return f"[{value[0]:+.2f}, {value[1]:+.2f}]"
+    if key.endswith("_ci95"):
+        return f"[{value[0]:.2f}, {value[1]:.2f}]"
     if key == "gap":
         return f"{value:+.2f}"
     if isinstance(value, float):
