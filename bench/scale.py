@@ -7,7 +7,6 @@ Judgments are the bundled 280-sample task repeated, against a local server with 
 """
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .._yaml import read_yaml
 from ..errors import InputError
 
 Direction = Literal["lower_is_better", "higher_is_better"]
@@ -82,14 +83,7 @@ def load_gate_config(path: Path) -> GateConfig:
         max_abs_gap: 2.0
         max_gap_increase: 1.0
     """
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise InputError(f"{path}: cannot read tolerances: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: invalid YAML: {e}") from None
+    data = read_yaml(path, "tolerances") or {}
     problems: list[str] = []
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping with 'metrics', 'per_language', 'max_abs_gap', 'max_gap_increase'")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._yaml import read_yaml
 from ..errors import InputError
 from ..scales import Scale, get_scale
 
@@ -26,14 +27,7 @@ class Persona:
 
 def load_personas(path: Path) -> list[Persona]:
     """Read a YAML file ``personas: [...]`` (or a JSON list). Every problem is reported at once."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: invalid YAML: {e}") from None
+    data = read_yaml(path, "persona file")
     entries = data.get("personas") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise InputError(f"{path}: expected 'personas:' with a list of personas (see README, 'Generating dialogues')")

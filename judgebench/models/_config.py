@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .._yaml import read_yaml
 from ..errors import InputError
 from ..secrets import public_params
 from ._local import DEFAULT_LOCAL_MODEL, LOCAL_PROVIDER
@@ -108,14 +109,7 @@ def _judge_from_mapping(name: str, spec: Any, where: str) -> JudgeSpec:
 
 def load_models_file(path: Path) -> dict[str, JudgeSpec]:
     """Read ``judges: {name: {model: ..., api_base: ..., concurrency: ..., params: {...}}}``."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"{path}: cannot read models file: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: invalid YAML: {e}") from None
+    data = read_yaml(path, "models file")
     if not isinstance(data, dict) or not isinstance(data.get("judges"), dict):
         raise InputError(f"{path}: expected a top-level 'judges:' mapping of name -> settings")
     return {name: _judge_from_mapping(str(name), spec, str(path)) for name, spec in data["judges"].items()}
