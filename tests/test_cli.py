@@ -116,3 +116,19 @@ def test_dry_run_sends_nothing_and_counts_cache(judgebench, truth_server, tmp_pa
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert metrics["usage"]["openai/gpt-4o-mini"]["prompt_tokens"] == 8 * 100  # what the server reported
     assert "prompt + " in judgebench("report", str(tmp_path / "r"), check=0).stdout
+
+
+def test_every_command_is_documented_in_the_readme():
+    """A command without help text or missing from the README fails here (docs match behaviour)."""
+    import typer.main
+
+    from judgebench.cli import app
+
+    readme = (REPO / "README.md").read_text()
+    group = typer.main.get_command(app)
+    for name, cmd in group.commands.items():
+        subs = getattr(cmd, "commands", None)
+        for sub_name, sub in (subs or {None: cmd}).items():
+            full = f"judgebench {name}" + (f" {sub_name}" if sub_name else "")
+            assert (sub.help or "").strip(), f"{full} has no help text"
+            assert full in readme, f"{full} is not in the README"
