@@ -1,10 +1,12 @@
-"""Throughput of `judgebench run` against a local OpenAI-compatible server with fixed latency.
+"""Throughput of judgebench against a local OpenAI-compatible server with fixed latency.
 
     python bench/run_throughput.py [--latency 0.1] [--concurrency 64] [--repeats 8]
 
-Prints judgments/s for: the ideal (concurrency / latency), a bare loop of litellm.acompletion
-calls at the same concurrency, and the full `judgebench run` (cache, parsing, journaling), plus
-the time of a fully cached re-run. Run by hand; not part of the test suite.
+The server runs in its own process. Prints judgments/s for: the ideal (concurrency / latency),
+a bare loop of litellm.acompletion calls at the same concurrency, judgebench's runner in
+process (cache, parsing, journaling; from the first request to the last line written), and the
+`judgebench run` command end to end (including start-up and metrics); then the time of a fully
+cached re-run. Run by hand; not part of the test suite.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,10 +22,22 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from openai_server import OpenAIServer, oracle, truth_map  # noqa: E402
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(latency: float) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "openai_server.py"), "--port", str(port),
+                             "--latency", str(latency), "--task", "phq9-multilingual"],
+                            stdout=subprocess.PIPE, text=True, cwd=REPO)
+    proc.stdout.readline()  # "serving ..." once it listens
+    return proc, f"http://127.0.0.1:{port}/v1"
 
 
 async def bare_loop(url: str, messages_list: list, concurrency: int) -> float:
@@ -40,6 +55,20 @@ async def bare_loop(url: str, messages_list: list, concurrency: int) -> float:
     return time.perf_counter() - t
 
 
+def runner_in_process(url: str, concurrency: int, repeats: int, tmp: str) -> float:
+    from judgebench.models import resolve_judges
+    from judgebench.runner import RunConfig, execute_run
+    from judgebench.tasks import load_task
+
+    judges = resolve_judges(["openai/bench"], named={}, api_base=url, concurrency=concurrency)
+    config = RunConfig(tasks=[load_task("phq9-multilingual")], judges=judges, out=Path(tmp) / "inproc",
+                       repeats=repeats, cache_dir=Path(tmp) / "inproc-cache")
+    marks: dict[str, float] = {}
+    execute_run(config, on_start=lambda jobs, done: marks.setdefault("start", time.perf_counter()),
+                on_done=lambda rec: marks.__setitem__("end", time.perf_counter()))
+    return marks["end"] - marks["start"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--latency", type=float, default=0.1)
@@ -54,27 +83,27 @@ def main() -> None:
     n = len(task.samples) * args.repeats
     builder = PromptBuilder(task.scale)
     messages = [list(builder.build(s).messages) for s in task.samples] * args.repeats
-    ideal = args.concurrency / args.latency
     print(f"{n} judgments, latency {args.latency}s, concurrency {args.concurrency}, {os.cpu_count()} cores")
-    print(f"ideal:            {ideal:8.1f} judgments/s")
-
-    with OpenAIServer(oracle(truth_map("phq9-multilingual")), latency=args.latency) as srv:
-        secs = asyncio.run(bare_loop(srv.url, messages, args.concurrency))
-        print(f"bare litellm loop: {n / secs:8.1f} judgments/s ({secs:.1f}s)")
-
+    print(f"ideal:                  {args.concurrency / args.latency:8.1f} judgments/s")
+    server, url = _start_server(args.latency)
+    try:
+        secs = asyncio.run(bare_loop(url, messages, args.concurrency))
+        print(f"bare litellm loop:      {n / secs:8.1f} judgments/s ({secs:.1f}s)")
         with tempfile.TemporaryDirectory() as tmp:
+            secs = runner_in_process(url, args.concurrency, args.repeats, tmp)
+            print(f"judgebench runner:      {n / secs:8.1f} judgments/s ({secs:.1f}s, first request to last line)")
             env = {**os.environ, "JUDGEBENCH_CACHE_DIR": f"{tmp}/cache"}
-            cmd = [sys.executable, "-m", "judgebench", "run", "--model", "openai/bench", "--api-base", srv.url,
+            cmd = [sys.executable, "-m", "judgebench", "run", "--model", "openai/bench", "--api-base", url,
                    "--concurrency", str(args.concurrency), "--repeats", str(args.repeats), "--quiet", "--json"]
             t = time.perf_counter()
             subprocess.run([*cmd, "--out", f"{tmp}/run1"], env=env, check=True, stdout=subprocess.DEVNULL)
             secs = time.perf_counter() - t
-            print(f"judgebench run:    {n / secs:8.1f} judgments/s ({secs:.1f}s end to end, incl. start-up and metrics)")
-            before = len(srv.requests)
+            print(f"judgebench run command: {n / secs:8.1f} judgments/s ({secs:.1f}s end to end, with start-up and metrics)")
             t = time.perf_counter()
             subprocess.run([*cmd, "--out", f"{tmp}/run2"], env=env, check=True, stdout=subprocess.DEVNULL)
-            secs = time.perf_counter() - t
-            print(f"cached re-run:     {secs:8.2f}s for {n} judgments ({len(srv.requests) - before} requests)")
+            print(f"fully cached re-run:    {time.perf_counter() - t:8.2f}s for {n} judgments")
+    finally:
+        server.terminate()
 
 
 if __name__ == "__main__":
