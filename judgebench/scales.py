@@ -78,6 +78,45 @@ BDI2 = Scale(
 SCALES = {s.name: s for s in (PHQ9, PHQ8, BDI2)}
 
 
+def scale_from_mapping(spec: dict, where: str) -> Scale:
+    """A scale defined as data in task.yaml::
+
+        scale:
+          name: gad7
+          max_total: 21
+          n_items: 7          # 0 when only totals are known
+          item_max: 3
+          cutoff: 10
+          bands: {minimal: 0, mild: 5, moderate: 10, severe: 15}
+          item_labels: [...]  # optional
+    """
+    from .errors import InputError
+
+    problems = []
+    for key in ("name", "max_total", "bands", "cutoff"):
+        if key not in spec:
+            problems.append(f"{where}: scale.{key}: required")
+    unknown = set(spec) - {"name", "max_total", "n_items", "item_max", "cutoff", "bands", "item_labels"}
+    problems += [f"{where}: scale.{k}: unknown key" for k in sorted(unknown)]
+    if problems:
+        raise InputError(problems)
+    bands = spec["bands"]
+    if not isinstance(bands, dict) or not bands or not all(isinstance(v, int) for v in bands.values()):
+        raise InputError(f"{where}: scale.bands: a mapping of band label -> lowest total")
+    try:
+        return Scale(
+            name=str(spec["name"]),
+            max_total=int(spec["max_total"]),
+            n_items=int(spec.get("n_items", 0)),
+            item_max=int(spec.get("item_max", 3)),
+            bands=tuple(sorted(((str(k), int(v)) for k, v in bands.items()), key=lambda kv: kv[1])),
+            cutoff=int(spec["cutoff"]),
+            item_labels=tuple(str(x) for x in spec.get("item_labels", ())),
+        )
+    except (TypeError, ValueError) as e:
+        raise InputError(f"{where}: scale: {e}") from None
+
+
 def get_scale(name: str) -> Scale:
     from .errors import InputError
 

@@ -90,3 +90,18 @@ def test_select_limit_keeps_whole_cases(tmp_path):
     assert sorted(s.id for s in t.samples) == ["a-en", "a-zh", "b-en", "b-zh"]
     assert [s.id for s in t.select(languages=["zh"]).samples] == ["a-zh", "b-zh"]
     assert t.content_hash != load_task(write(tmp_path, *rows, name="u.jsonl")).content_hash
+
+
+def test_a_scale_defined_in_task_yaml(tmp_path):
+    d = tmp_path / "gad"
+    d.mkdir()
+    row = {**GOOD, "truth": {"total": 12, "items": [2, 2, 2, 2, 2, 1, 1]}}
+    write(d, row, name="data.jsonl")
+    (d / "task.yaml").write_text(
+        "name: gad\nscale:\n  name: gad7\n  max_total: 21\n  n_items: 7\n  item_max: 3\n  cutoff: 10\n"
+        "  bands: {minimal: 0, mild: 5, moderate: 10, severe: 15}\n")
+    t = load_task(d)
+    assert t.scale.name == "gad7" and t.scale.band(12) == 2 and t.samples[0].true_total == 12
+    (d / "task.yaml").write_text("name: gad\nscale:\n  name: gad7\n  max_total: 21\n")
+    got = problems(d)
+    assert any("scale.bands: required" in x for x in got) and any("scale.cutoff: required" in x for x in got)

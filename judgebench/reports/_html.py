@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from ..scales import get_scale
+from ..scales import Scale, get_scale
 from . import _plots
 from ._formats import html_page, html_table
 from ._rows import columns_for, fmt, metric_rows
@@ -26,10 +26,17 @@ def _img(uri: str, alt: str) -> str:
     return f"<figure><img class='plot' src='{uri}' alt='{html.escape(alt)}'></figure>"
 
 
+def _scale_of(metrics: dict[str, Any]) -> Scale:
+    d = metrics.get("scale_def")
+    if d:
+        return Scale(**{**d, "bands": tuple(tuple(b) for b in d["bands"]), "item_labels": tuple(d.get("item_labels", ()))})
+    return get_scale(metrics.get("scale", "phq9"))
+
+
 def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
     from ..metrics import records_frame
 
-    scale = get_scale(metrics.get("scale", "phq9"))
+    scale = _scale_of(metrics)
     base = metrics.get("baseline_language", "en")
     df = records_frame(records)
     parts = []

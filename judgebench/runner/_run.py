@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -202,6 +202,7 @@ def execute_run(
         "temperature": config.temperature,
     }
     metrics["usage"] = usage_totals(records)
+    metrics["scale_def"] = asdict(task0.scale)  # so reports work for scales defined in task.yaml
     store.write_metrics(metrics)
     run["finished_at"] = _now()
     store.write_run(run)

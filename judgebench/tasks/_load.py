@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, TaskError
-from ..scales import PHQ9, get_scale
+from ..scales import PHQ9, get_scale, scale_from_mapping
 from ._records import Task
 from ._validate import check_uniqueness, read_samples
 
@@ -79,7 +79,7 @@ def _read_task_yaml(path: Path) -> dict[str, Any]:
     for key in spec:
         if key not in _TASK_KEYS:
             problems.append(f"{path}:{lines.get(str(key), 1)}: {key}: unknown key; known: {', '.join(sorted(_TASK_KEYS))}")
-    for key in ("name", "description", "scale", "baseline_language", "prompt"):
+    for key in ("name", "description", "baseline_language", "prompt"):
         if key in spec and not isinstance(spec[key], str):
             problems.append(f"{path}:{lines.get(key, 1)}: {key}: must be a string")
     if spec.get("mode", "pointwise") not in ("pointwise", "pairwise"):
@@ -104,8 +104,12 @@ def load_task(ref: str | Path) -> Task:
         spec = _read_task_yaml(yaml_path)
         lines = spec.pop("_lines")
         try:
-            scale = get_scale(spec.get("scale", "phq9"))
+            raw_scale = spec.get("scale", "phq9")
+            where = f"{yaml_path}:{lines.get('scale', 1)}"
+            scale = scale_from_mapping(raw_scale, where) if isinstance(raw_scale, dict) else get_scale(str(raw_scale))
         except InputError as e:
+            if isinstance(raw_scale, dict):
+                raise TaskError(e.problems) from None
             raise TaskError(f"{yaml_path}:{lines.get('scale', 1)}: scale: {e}") from None
         patterns = spec.get("data") or ["*.jsonl"]
         files = []
