@@ -52,9 +52,13 @@ def leaderboard(
     elif format == BoardFormat.csv:
         text = reports.csv_text(header, cells)
     elif format == BoardFormat.markdown:
-        text = reports.markdown(header, cells) + (
-            "\nRanked by MAE of the predicted PHQ-9 total (lower is better). `mean |gap|`: mean over "
-            "languages of |mean pred(language) − pred(baseline)| per case; coverage: share of judgments scored.\n")
+        prov = (loaded[0][1].get("provenance") or {}) if loaded else {}
+        tasks = ", ".join(t["name"] for t in prov.get("tasks", [])) or "?"
+        text = (f"# judgebench leaderboard\n\nTask `{tasks}`, prompt `{prov.get('prompt_hash')}`; "
+                f"runs: {', '.join(label for label, _ in loaded)}.\n\n" + reports.markdown(header, cells) + (
+            "\nRanked by MAE of the predicted total (lower is better; pairwise runs by accuracy). "
+            "`mean |gap|`: mean over languages of |mean pred(language) − pred(baseline)| per case; "
+            "coverage: share of judgments scored.\n"))
     else:
         text = reports.html_page("judgebench leaderboard", reports.html_table(header, cells)
                                  + "<p class='note'>Ranked by MAE of the predicted PHQ-9 total (lower is better).</p>")

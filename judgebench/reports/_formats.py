@@ -7,10 +7,14 @@ import html
 import io
 
 
+def _md(cell: str) -> str:
+    return cell.replace("|", "\\|")  # a bare pipe would split the cell
+
+
 def markdown(header: list[str], rows: list[list[str]], *, right_from: int = 2) -> str:
-    out = ["| " + " | ".join(header) + " |",
+    out = ["| " + " | ".join(map(_md, header)) + " |",
            "|" + "|".join("---" if i < right_from else "---:" for i in range(len(header))) + "|"]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
+    out += ["| " + " | ".join(map(_md, row)) + " |" for row in rows]
     return "\n".join(out) + "\n"
 
 
