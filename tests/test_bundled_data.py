@@ -96,3 +96,12 @@ def test_no_questionnaire_wording_in_english(task):
         if s.language == "en":
             text = " ".join(t.text for t in s.turns).lower()
             assert not [w for w in recited if w in text], s.id
+
+
+def test_selecting_an_arm_keeps_the_english_baseline(task):
+    loc = task.select(arms=["localized"])
+    assert len(loc.samples) == 40 + 120
+    assert {(s.language, s.arm) for s in loc.samples} == {("en", "baseline"), ("zh", "localized"),
+                                                          ("hi", "localized"), ("bn", "localized")}
+    zh = task.select(languages=["en", "zh"], arms=["translated"])
+    assert len(zh.samples) == 80 and zh.content_hash != task.content_hash
