@@ -34,9 +34,9 @@ def run(url: str, out: str, repeats: int, env: dict) -> tuple[float, float]:
 
 def main() -> None:
     with OpenAIServer(oracle(truth_map("phq9-multilingual"))) as srv, tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "JUDGEBENCH_CACHE_DIR": f"{tmp}/cache"}
         for repeats in (8, 36):  # 2,240 and 10,080 judgments
             n = 280 * repeats
+            env = {**os.environ, "JUDGEBENCH_CACHE_DIR": f"{tmp}/cache{repeats}"}  # cold means cold
             secs, rss = run(srv.url, f"{tmp}/cold{repeats}", repeats, env)
             print(f"{n:6d} judgments, uncached: {secs:6.1f}s, peak RSS {rss:6.0f} MB")
             secs, rss = run(srv.url, f"{tmp}/warm{repeats}", repeats, env)
