@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -123,7 +122,7 @@ def run(
         _print_estimate(config, as_json=as_json)
         return
 
-    progress = None if quiet or not sys.stderr.isatty() and not console.is_terminal else _progress(console)
+    progress = None if quiet or not console.is_terminal else _progress(console)
     bars: dict[str, int] = {}
     counts: dict[str, dict[str, int]] = {}
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..secrets import redact
+from ..redaction import redact
 from ._config import JudgeSpec
 from ._local import LOCAL_PROVIDER, LocalEngine, flatten_messages, grammar_for
 

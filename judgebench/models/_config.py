@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from .._yaml import read_yaml
 from ..errors import InputError
-from ..secrets import public_params
+from ..redaction import public_params
 from ._local import DEFAULT_LOCAL_MODEL, LOCAL_PROVIDER
 
 StructuredOutput = Literal["auto", "schema", "json", "off"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import InputError
-from ..secrets import redact
+from ..redaction import redact
 
 RUN_FILE = "run.json"
 SAMPLES_FILE = "samples.jsonl"

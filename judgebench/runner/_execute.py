@@ -12,7 +12,7 @@ from ..models import JudgeSpec
 from ..parsing import Choice, Judgment, Refused, parse_choice, parse_judgment
 from ..prompts import PAIR_SCHEMA, PairPromptBuilder, PromptBuilder, response_schema
 from ..results import RunStore
-from ..secrets import public_params
+from ..redaction import public_params
 from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
 from ._retry import Backoff, call_with_retries

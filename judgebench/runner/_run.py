@@ -110,7 +110,7 @@ def _check_resumable(existing: dict[str, Any], run: dict[str, Any], out: Path) -
 
 
 def _file_logger(out: Path) -> logging.Handler:
-    from ..secrets import redact
+    from ..redaction import redact
 
     class Redacting(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
