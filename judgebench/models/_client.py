@@ -116,7 +116,7 @@ def _make_local_handler(base):
             )
             response = kwargs.get("model_response") or litellm.ModelResponse()
             response.choices[0].message.content = result.text
-            response.choices[0].finish_reason = "stop"
+            response.choices[0].finish_reason = result.finish_reason
             response.model = kwargs.get("model")
             response.usage = litellm.Usage(
                 prompt_tokens=result.prompt_tokens,

@@ -63,6 +63,8 @@ class LocalResult:
     text: str
     prompt_tokens: int
     completion_tokens: int
+    finish_reason: str = "stop"
+    """``length`` when max_tokens cut the answer off."""
 
 
 class LocalEngine:
@@ -143,4 +145,5 @@ class LocalEngine:
             text=out["choices"][0]["text"],
             prompt_tokens=int(usage.get("prompt_tokens", len(tokens))),
             completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=out["choices"][0].get("finish_reason") or "stop",
         )
