@@ -138,3 +138,37 @@ def test_kill_mid_run_then_resume_requests_nothing_twice(env, tmp_path):
         # Even with an empty cache, exactly the judgments missing from samples.jsonl are asked for
         # (the one in flight at the kill was never recorded, so it is asked again, once).
         assert len(srv.requests) - n_requests_before == 16 - len(done_before)
+
+        # and the metrics equal those of a run that was never interrupted
+        whole = tmp_path / "whole"
+        subprocess.run([*cmd[:cmd.index("--out")], "--out", str(whole), *cmd[cmd.index("--out") + 2:]], cwd=REPO,
+                       env={**env, "JUDGEBENCH_CACHE_DIR": str(tmp_path / "cache-whole")}, check=True, capture_output=True)
+        resumed = json.loads((out / "metrics.json").read_text())["models"]
+        assert resumed == json.loads((whole / "metrics.json").read_text())["models"]
+
+
+def test_known_per_language_bias_is_recovered_within_the_cis(judgebench, tmp_path):
+    """Truth + a known bias per language + zero-mean noise: each language's signed gap against
+    English has a 95% CI containing the bias it was given."""
+    import random
+
+    from openai_server import truth_map
+
+    truths = truth_map("phq9-multilingual")
+    bias = {"en": 0, "zh": -1, "hi": 2, "bn": 1}
+
+    def respond(body):
+        h = dialogue_hash(dialogue_of(body))
+        total, _, lang = truths[h]
+        noise = random.Random(h).choice([-1, 0, 1])  # seeded by the dialogue: deterministic
+        return Reply(content=json.dumps({"total": min(27, max(0, total + bias[lang] + noise))}))
+
+    with OpenAIServer(respond) as srv:
+        out = tmp_path / "run"
+        judgebench("run", "--model", "openai/biased", "--api-base", srv.url, "--out", str(out),
+                   "--concurrency", "32", check=0)
+    cons = json.loads((out / "metrics.json").read_text())["models"]["openai/biased"]["consistency"]
+    for lang in ("zh", "hi", "bn"):
+        lo, hi = cons[lang]["signed_gap_ci95"]
+        assert lo <= bias[lang] <= hi, (lang, cons[lang]["mean_signed_gap"], lo, hi)
+        assert abs(cons[lang]["mean_signed_gap"] - bias[lang]) < 0.5
