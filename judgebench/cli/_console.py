@@ -10,5 +10,5 @@ def stdout_console(*, record: bool = False):
 
     console = Console(record=record)
     if record or not console.is_terminal:
-        console.width = max(console.width, 160)
+        console.width = max(console.width, 200)
     return console
