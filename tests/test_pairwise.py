@@ -23,7 +23,7 @@ def test_truthful_judge_is_accurate_and_position_consistent(judgebench, tmp_path
         assert by["tie_rate"] == 0.0 and by["tie_distance"] is None and by["position_bias"] == 0.5
     assert block["consistency"]["hi"] == {"n_pairs": 132, "agreement": 1.0}
     table = judgebench("report", str(out), check=0).stdout
-    assert "accuracy" in table and "position" in table
+    assert "accuracy" in table and "pos. consistency" in table and "agrees w/ en" in table
 
 
 def test_always_first_judge_shows_position_bias(judgebench, tmp_path):
