@@ -132,3 +132,14 @@ def test_every_command_is_documented_in_the_readme():
             full = f"judgebench {name}" + (f" {sub_name}" if sub_name else "")
             assert (sub.help or "").strip(), f"{full} has no help text"
             assert full in readme, f"{full} is not in the README"
+
+
+def test_report_says_why_a_value_is_undefined(judgebench, tmp_path):
+    from openai_server import OpenAIServer, Reply
+
+    with OpenAIServer(lambda body: Reply(content='{"total": 9}')) as flat:
+        judgebench("run", "--task", MINI, "--model", "openai/flat", "--api-base", flat.url, "--out", str(tmp_path / "r"), check=0)
+    table = judgebench("report", str(tmp_path / "r"), check=0).stdout
+    assert "r undefined (overall, en, zh): constant predictions" in table
+    md = judgebench("report", str(tmp_path / "r"), "--format", "markdown", check=0).stdout
+    assert "constant predictions" in md

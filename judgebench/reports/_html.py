@@ -9,7 +9,7 @@ from typing import Any
 from ..scales import Scale, get_scale
 from . import _plots
 from ._formats import html_page, html_table
-from ._rows import columns_for, fmt, metric_rows
+from ._rows import columns_for, fmt, metric_rows, undefined_notes
 
 # Marks each figure once the browser has decoded it, so a headless test can tell that the
 # plots really render (not only that <img> tags exist).
@@ -52,6 +52,9 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
         parts.append(f"<h2>{html.escape(model)}</h2>")
         parts.append(html_table([label.replace("base", base) for _, label in cols],
                                 [[fmt(k, r[k]) for k, _ in cols] for r in metric_rows(one)]))
+        notes = undefined_notes(metrics, model)
+        if notes:
+            parts.append("<p class='note'>– " + "<br>– ".join(html.escape(n) for n in notes) + "</p>")
         if metrics.get("mode") == "pairwise":
             continue  # the plots below are of predicted totals
         parts.append("<h3>Predicted vs true total</h3>" + _img(_plots.pred_vs_true(mdf, langs, scale.max_total), "predicted vs true"))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ._formats import markdown
-from ._rows import columns_for, fmt, metric_rows, usage_line
+from ._rows import columns_for, fmt, metric_rows, undefined_notes, usage_line
 
 
 def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
@@ -17,8 +17,9 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     tables = []
     rows = metric_rows(metrics)
     for model in dict.fromkeys(r["model"] for r in rows):
+        caption = "\n".join(x for x in [usage_line(metrics, model), *undefined_notes(metrics, model)] if x)
         table = Table(title=f"{title + ' · ' if title else ''}{model}", header_style="bold", title_justify="left",
-                      caption=usage_line(metrics, model), caption_justify="left")
+                      caption=caption or None, caption_justify="left")
         for key, label in columns_for(metrics):
             label = label.replace("base", base)
             table.add_column(label, justify="left" if key == "language" else "right", no_wrap=True)
@@ -40,7 +41,8 @@ def markdown_table(metrics: dict[str, Any]) -> str:
         "true total ≥ 10. Rates are shares of all judgments.\n"
     )
     usage = [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := usage_line(metrics, m))]
-    return markdown(header, rows) + note + ("\nUsage:\n" + "\n".join(usage) + "\n" if usage else "")
+    usage += [f"- {m}: {note}" for m in metrics.get("models", {}) for note in undefined_notes(metrics, m)]
+    return markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
 
 
 def json_report(metrics: dict[str, Any]) -> str:

@@ -97,3 +97,19 @@ def usage_line(metrics: dict[str, Any], model: str) -> str | None:
     cost = f"${u['cost_usd_all']:.4f} (paid this run: ${u['cost_usd']:.4f})" if u.get("priced") else "cost unknown (no list price)"
     return (f"{u['judgments']} judgments · {u['prompt_tokens']:,} prompt + {u['completion_tokens']:,} "
             f"completion tokens · {cost}")
+
+
+_SHOWN = {"mae": "MAE", "rmse": "RMSE", "pearson_r": "r", "spearman_rho": "ρ", "ccc": "CCC", "auc.10": "AUC≥10",
+          "qwk_bands": "QWK", "ci95.mae": "MAE 95% CI"}
+
+
+def undefined_notes(metrics: dict[str, Any], model: str) -> list[str]:
+    """Why the table shows "–": reasons for undefined values, per metric, across the groups."""
+    block = metrics.get("models", {}).get(model, {})
+    groups = [("overall", block.get("overall", {}))] + list(block.get("by_language", {}).items())
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for scope, m in groups:
+        for path, reason in (m.get("undefined") or {}).items():
+            if path in _SHOWN:
+                reasons.setdefault((_SHOWN[path], reason), []).append(scope)
+    return [f"{label} undefined ({', '.join(scopes)}): {reason}" for (label, reason), scopes in reasons.items()]
