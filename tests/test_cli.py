@@ -143,3 +143,19 @@ def test_report_says_why_a_value_is_undefined(judgebench, tmp_path):
     assert "r undefined (overall, en, zh): constant predictions" in table
     md = judgebench("report", str(tmp_path / "r"), "--format", "markdown", check=0).stdout
     assert "constant predictions" in md
+
+
+def test_cache_info_and_clear(judgebench, truth_server, tmp_path):
+    import json
+
+    srv = truth_server()
+    run = ["run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url, "--quiet"]
+    judgebench(*run, "--out", str(tmp_path / "a"), check=0)
+    info = json.loads(judgebench("cache", "info", "--json", check=0).stdout)
+    assert info["entries"] == 8 and info["size_bytes"] > 0
+    assert "removed 8 cached answers" in judgebench("cache", "clear", check=0).stdout
+    assert json.loads(judgebench("cache", "info", "--json", check=0).stdout)["entries"] == 0
+    judgebench(*run, "--out", str(tmp_path / "b"), check=0)
+    assert len(srv.requests) == 16  # asked again after the clear
+    judgebench(*run, "--out", str(tmp_path / "c"), "--no-cache", check=0)
+    assert len(srv.requests) == 24  # --no-cache neither reads nor writes
