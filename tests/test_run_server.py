@@ -172,3 +172,8 @@ def test_known_per_language_bias_is_recovered_within_the_cis(judgebench, tmp_pat
         lo, hi = cons[lang]["signed_gap_ci95"]
         assert lo <= bias[lang] <= hi, (lang, cons[lang]["mean_signed_gap"], lo, hi)
         assert abs(cons[lang]["mean_signed_gap"] - bias[lang]) < 0.5
+    # both arms of each language are reported on their own too, each against the same English cases
+    arms = json.loads((out / "metrics.json").read_text())["models"]["openai/biased"]["by_arm"]
+    assert arms["localized"]["consistency"]["hi"]["n_pairs"] == 40
+    table = judgebench("report", str(out), check=0).stdout
+    assert "hi · localized" in table and "hi · translated" in table

@@ -51,10 +51,15 @@ def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for model, block in metrics.get("models", {}).items():
         groups = [("overall", block["overall"], None)]
-        groups += [
-            (lang, m, block.get("consistency", {}).get(lang))
-            for lang, m in block.get("by_language", {}).items()
-        ]
+        by_arm = block.get("by_arm") or {}
+        for lang, m in block.get("by_language", {}).items():
+            groups.append((lang, m, block.get("consistency", {}).get(lang)))
+            # Tasks with several arms (translated, localized): each arm of the language too.
+            for arm in sorted(by_arm):
+                arm_block = by_arm[arm]
+                if lang in arm_block.get("by_language", {}):
+                    groups.append((f"{lang} · {arm}", arm_block["by_language"][lang],
+                                   arm_block.get("consistency", {}).get(lang)))
         for lang, m, cons in groups:
             row = {"model": model, "language": lang}
             if metrics.get("mode") == "pairwise":
