@@ -49,7 +49,7 @@ _REFUSAL = re.compile(
 _FENCE = re.compile(r"```(?:json|JSON)?")
 
 
-def _json_objects(text: str):
+def json_objects(text: str):
     """Every JSON object embedded in the text, outermost first, tolerating fences and prose."""
     text = _FENCE.sub(" ", text)
     decoder = json.JSONDecoder()
@@ -95,7 +95,7 @@ def parse_judgment(text: str | None, scale: Scale) -> ParseResult:
     if text is None or not text.strip():
         return Unparsed("empty_response")
     saw_object = False
-    for obj in _json_objects(text):
+    for obj in json_objects(text):
         lowered = {str(k).lower(): v for k, v in obj.items()}
         if "items" not in lowered and "total" not in lowered:
             continue
@@ -134,7 +134,7 @@ def parse_choice(text: str | None) -> PairParseResult:
     if text is None or not text.strip():
         return Unparsed("empty_response")
     saw_object = False
-    for obj in _json_objects(text):
+    for obj in json_objects(text):
         lowered = {str(k).lower(): v for k, v in obj.items()}
         if "more_depressed" not in lowered:
             continue

@@ -31,6 +31,12 @@ class Scale:
                 idx = i
         return idx
 
+    @classmethod
+    def from_json(cls, d: dict) -> Scale:
+        """The inverse of ``dataclasses.asdict`` (as stored in metrics.json ``scale_def``)."""
+        return cls(**{**d, "bands": tuple((str(k), int(v)) for k, v in d["bands"]),
+                      "item_labels": tuple(d.get("item_labels", ()))})
+
     @property
     def band_labels(self) -> list[str]:
         return [label for label, _ in self.bands]

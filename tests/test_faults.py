@@ -33,11 +33,11 @@ def faulty_server():
         "Low most days": lambda n: Reply(content='{"items": [5,5,5,5,5,5,5,5,5], "total": 45}'),
         "大多数日子都没精神": lambda n: Reply(content="", refusal="I can't help with assessing this person."),
     }
-    return OpenAIServer(respond), asked
+    return OpenAIServer(respond)
 
 
 def test_a_run_under_faults_completes_with_the_right_statuses(judgebench, tmp_path):
-    srv, asked = faulty_server()
+    srv = faulty_server()
     out = tmp_path / "run"
     with srv:
         proc = judgebench("run", "--task", MINI, "--model", "openai/flaky", "--model", "openai/down",

@@ -12,8 +12,8 @@ from typing import Any
 from ..models import JudgeSpec
 from ..runner._cache import ResponseCache, cache_key
 from ..runner._retry import Backoff, call_with_retries
-from ..tasks import Sample
-from ..tasks._validate import _check_sample
+from ..parsing import json_objects
+from ..tasks import Sample, check_sample
 from ._personas import Persona
 from ._prompts import DIALOGUE_SCHEMA, Arm, generation_messages, generation_prompt_hash
 
@@ -34,9 +34,7 @@ class GenerationRequest:
 
 
 def _dialogue(text: str | None) -> list[dict[str, Any]] | None:
-    from ..parsing import _json_objects
-
-    for obj in _json_objects(text or ""):
+    for obj in json_objects(text or ""):
         if isinstance(obj.get("turns"), list):
             return obj["turns"]
     return None
@@ -57,7 +55,7 @@ def _sample(req: GenerationRequest, turns: Any, generator: JudgeSpec) -> tuple[d
                                "source": req.source.id if req.source else None}},
     }
     problems: list[str] = []
-    _check_sample(obj, p.scale, req.sample_id, problems)
+    check_sample(obj, p.scale, req.sample_id, problems)
     return (obj, None) if not problems else (None, "; ".join(problems))
 
 

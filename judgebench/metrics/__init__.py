@@ -24,7 +24,7 @@ from ._frame import STATUSES, check_judgments, prepare_frame, records_frame
 from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
-from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_table, run_metrics
+from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_table, per_pair, run_metrics
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -54,6 +54,7 @@ __all__ = [
     "metrics_table",
     "none_paths",
     "pearson_r",
+    "per_pair",
     "percentile_ci",
     "prepare_frame",
     "quadratic_weighted_kappa",

@@ -15,8 +15,12 @@ SCHEMA_VERSION = 1
 CI_LEVEL = 0.95
 
 
-def _per_pair(df) -> Any:
-    """Mean prediction and truth per (pair, language): repeats (and arms within a language) averaged."""
+def per_pair(df, /) -> Any:
+    """Mean prediction and truth per (case, language): repeats (and arms within a language)
+    averaged. Columns ``("pred", lang)`` and ``("true", lang)``; the unit of every consistency
+    metric, and what the report's Bland–Altman plots draw."""
+    if "pair_key" not in df.columns:
+        df = prepare_frame(df)
     ok = df[df["status"] == "ok"]
     return ok.groupby(["pair_key", "language"]).agg(
         pred=("pred_total", "mean"), true=("true_total", "mean")
@@ -38,7 +42,7 @@ def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, s
     languages = {str(x) for x in df["language"].unique()}
     if baseline not in languages:
         return out
-    table = _per_pair(df)
+    table = per_pair(df)
     scored = set(table["pred"].columns) if len(table) else set()
     for lang in sorted(languages - {baseline}):
         if {baseline, lang} <= scored:

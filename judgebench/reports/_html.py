@@ -28,13 +28,11 @@ def _img(uri: str, alt: str) -> str:
 
 def _scale_of(metrics: dict[str, Any]) -> Scale:
     d = metrics.get("scale_def")
-    if d:
-        return Scale(**{**d, "bands": tuple(tuple(b) for b in d["bands"]), "item_labels": tuple(d.get("item_labels", ()))})
-    return get_scale(metrics.get("scale", "phq9"))
+    return Scale.from_json(d) if d else get_scale(metrics.get("scale", "phq9"))
 
 
 def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    from ..metrics import records_frame
+    from ..metrics import per_pair, records_frame
 
     scale = _scale_of(metrics)
     base = metrics.get("baseline_language", "en")
@@ -58,11 +56,9 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
         if metrics.get("mode") == "pairwise":
             continue  # the plots below are of predicted totals
         parts.append("<h3>Predicted vs true total</h3>" + _img(_plots.pred_vs_true(mdf, langs, scale.max_total), "predicted vs true"))
-        ok = mdf[mdf["status"] == "ok"]
-        per_pair = ok.groupby(["pair_key", "language"])["pred_total"].mean().unstack("language")
         if block.get("consistency"):
             parts.append(f"<h3>Agreement with {html.escape(base)} (Bland–Altman)</h3>"
-                         + _img(_plots.bland_altman(per_pair, base, langs), "Bland-Altman"))
+                         + _img(_plots.bland_altman(per_pair(mdf), block["consistency"], base), "Bland-Altman"))
             parts.append("<h3>Signed gap per language</h3>" + _img(_plots.gap_bars(block["consistency"], base), "signed gaps"))
         parts.append(f"<h3>ROC at ≥ {scale.cutoff}</h3>" + _img(_plots.roc_curves(mdf, langs, scale.cutoff), "ROC"))
         if len(scale.bands) == 5:

@@ -31,17 +31,36 @@ def check_same_task(runs: list[tuple[str, dict[str, Any]]]) -> None:
         )
 
 
-def _pairwise_row(block: dict[str, Any]) -> dict[str, Any]:
+def _pairwise_fields(block: dict[str, Any]) -> dict[str, Any]:
     overall = block.get("overall", {})
-    n = overall.get("n") or 0
     return {
         "accuracy": overall.get("accuracy"),
         "position_consistency": overall.get("position_consistency"),
         "tie_rate": overall.get("tie_rate"),
         "agreement_with_baseline": _mean([c.get("agreement") for c in block.get("consistency", {}).values()]),
-        "coverage": (overall.get("n_scored") or 0) / n if n else None,
         "accuracy_by_language": {lang: lm.get("accuracy") for lang, lm in block.get("by_language", {}).items()},
     }
+
+
+def _pointwise_fields(block: dict[str, Any]) -> dict[str, Any]:
+    overall = block.get("overall", {})
+    gaps = [g for c in block.get("consistency", {}).values() if (g := c.get("mean_signed_gap")) is not None]
+    return {
+        "mae": overall.get("mae"),
+        "pearson_r": overall.get("pearson_r"),
+        "ccc": overall.get("ccc"),
+        "auc10": (overall.get("auc") or {}).get("10"),
+        "mean_abs_gap": _mean([abs(g) for g in gaps]),
+        "worst_gap": max(gaps, key=abs, default=None),
+        "mae_by_language": {lang: lm.get("mae") for lang, lm in block.get("by_language", {}).items()},
+    }
+
+
+def _rank_key(row: dict[str, Any]) -> tuple:
+    if "accuracy" in row:  # pairwise: accuracy, then position consistency, higher is better
+        return (row["accuracy"] is None, -(row["accuracy"] or 0), -(row["position_consistency"] or 0))
+    return (row["mae"] is None, row["mae"] or 0,
+            row["mean_abs_gap"] if row["mean_abs_gap"] is not None else 1e9, -(row["coverage"] or 0))
 
 
 def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -50,48 +69,24 @@ def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, A
     modes = {m.get("mode", "pointwise") for _, m in runs}
     if len(modes) > 1:
         raise IncomparableError("pointwise and pairwise runs cannot share a leaderboard; rank them separately")
-    if modes == {"pairwise"}:
-        labels = [model for _, m in runs for model in m.get("models", {})]
-        rows = [
-            {"judge": model if labels.count(model) == 1 else f"{model} ({label})", "run": label,
-             **_pairwise_row(block),
-             "cost_usd": ((m.get("usage") or {}).get(model) or {}).get("cost_usd_all")
-             if ((m.get("usage") or {}).get(model) or {}).get("priced") else None}
-            for label, m in runs for model, block in m.get("models", {}).items()
-        ]
-        rows.sort(key=lambda r: (r["accuracy"] is None, -(r["accuracy"] or 0), -(r["position_consistency"] or 0)))
-        for i, r in enumerate(rows, 1):
-            r["rank"] = i
-        return rows
-    rows = []
+    fields = _pairwise_fields if modes == {"pairwise"} else _pointwise_fields
     labels = [model for _, m in runs for model in m.get("models", {})]
+    rows = []
     for run_label, m in runs:
-        base = m.get("baseline_language", "en")
         for model, block in m.get("models", {}).items():
             overall = block.get("overall", {})
             n = overall.get("n") or 0
-            gaps = [c.get("mean_signed_gap") for c in block.get("consistency", {}).values()]
-            usage = (m.get("usage") or {}).get(model, {})
-            row: dict[str, Any] = {
+            usage = (m.get("usage") or {}).get(model) or {}
+            rows.append({
+                # the same judge in two runs gets its run's name, so rows stay distinguishable
                 "judge": model if labels.count(model) == 1 else f"{model} ({run_label})",
                 "run": run_label,
-                "mae": overall.get("mae"),
-                "pearson_r": overall.get("pearson_r"),
-                "ccc": overall.get("ccc"),
-                "auc10": (overall.get("auc") or {}).get("10"),
-                "mean_abs_gap": _mean([abs(g) for g in gaps if g is not None]),
-                "worst_gap": max(gaps, key=lambda g: abs(g), default=None) if any(g is not None for g in gaps) else None,
+                **fields(block),
                 "coverage": (overall.get("n_scored") or 0) / n if n else None,
-                "cost_usd": usage.get("cost_usd_all") if usage.get("priced", False) else None,
-                "mae_by_language": {
-                    lang: lm.get("mae") for lang, lm in block.get("by_language", {}).items()
-                },
-                "baseline_language": base,
-            }
-            rows.append(row)
-    rows.sort(key=lambda r: (r["mae"] is None, r["mae"] if r["mae"] is not None else 0,
-                             r["mean_abs_gap"] if r["mean_abs_gap"] is not None else 1e9,
-                             -(r["coverage"] or 0)))
+                "cost_usd": usage.get("cost_usd_all") if usage.get("priced") else None,
+                "baseline_language": m.get("baseline_language", "en"),
+            })
+    rows.sort(key=_rank_key)
     for i, r in enumerate(rows, 1):
         r["rank"] = i
     return rows

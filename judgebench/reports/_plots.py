@@ -43,26 +43,35 @@ def pred_vs_true(df, languages: list[str], max_total: int) -> str:
     return _data_uri(fig)
 
 
-def bland_altman(per_pair, baseline: str, languages: list[str]) -> str:
-    """per_pair: DataFrame indexed by case, a column per language (mean prediction)."""
-    import numpy as np
+def bland_altman(per_pair, consistency: dict[str, Any], baseline: str) -> str:
+    """Per case, difference against the baseline language over the mean of the two predictions,
+    with the bias and 95% limits of agreement from metrics.json (so plot and table agree).
 
-    others = [lang for lang in languages if lang != baseline and lang in per_pair.columns]
+    ``per_pair``: ``judgebench.metrics.per_pair`` output (columns ``("pred", language)``).
+    """
+    import pandas as pd
+
+    pred = per_pair["pred"] if len(per_pair) else pd.DataFrame()
+    others = sorted(consistency)
     fig, axes = _figure(len(others))
     for ax, lang in zip(axes, others):
-        both = per_pair[[baseline, lang]].dropna() if baseline in per_pair.columns else per_pair.iloc[0:0]
-        mean = (both[baseline] + both[lang]) / 2
-        diff = both[lang] - both[baseline]
+        if baseline in pred.columns and lang in pred.columns:
+            both = pred[[baseline, lang]].dropna()
+            mean, diff = (both[baseline] + both[lang]) / 2, both[lang] - both[baseline]
+        else:  # every judgment failed in one of the two languages
+            mean = diff = pd.Series(dtype=float)
         ax.scatter(mean, diff, s=14, alpha=0.6)
-        if len(diff) >= 2:
-            bias, sd = diff.mean(), diff.std(ddof=1)
-            for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
-                ax.axhline(y, color="#c33", lw=1, ls=style)
+        ba = consistency[lang].get("bland_altman") or {}
+        for key, style in (("bias", "-"), ("loa_low", "--"), ("loa_high", "--")):
+            if ba.get(key) is not None:
+                ax.axhline(ba[key], color="#c33", lw=1, ls=style)
         ax.axhline(0, color="#999", lw=0.8)
         ax.set(title=f"{lang} − {baseline}", xlabel="mean of the two predictions")
         if len(diff) == 0:
             ax.text(0.5, 0.5, "no pairs", ha="center", transform=ax.transAxes)
-        ax.set_ylim(min(-3, float(np.nanmin(diff)) - 1 if len(diff) else -3), max(3, float(np.nanmax(diff)) + 1 if len(diff) else 3))
+        lows = [float(diff.min()) - 1 if len(diff) else -3, ba.get("loa_low") or 0, -3]
+        highs = [float(diff.max()) + 1 if len(diff) else 3, ba.get("loa_high") or 0, 3]
+        ax.set_ylim(min(lows), max(highs))
     axes[0].set_ylabel("difference")
     return _data_uri(fig)
 

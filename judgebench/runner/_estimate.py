@@ -35,7 +35,7 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
             if job.key in done:
                 row["done"] += 1
                 continue
-            messages, key = executor.request(job)
+            messages, _, key = executor.request(job)
             if cache.get(key) is not None:
                 row["cached"] += 1
                 continue

@@ -145,26 +145,26 @@ class Executor:
             return builder.build(job.item.a, job.item.b)
         return builder.build(job.item)
 
-    def request(self, job: Job) -> tuple[list[dict[str, str]], str]:
-        """The messages of a judgment and its cache key."""
+    def request(self, job: Job) -> tuple[list[dict[str, str]], dict[str, Any], str]:
+        """The messages of a judgment, its sampling parameters and its cache key."""
         judge = job.judge
         prompt = self._prompt(job)
+        sampling = self.sampling.for_judge(judge)
         # The key names the structured-output *mode*, not the provider format it resolves to, so
         # a fully cached run never has to import litellm to find out what the format would be.
         key = cache_key(
             model=judge.model,
             api_base=judge.cache_endpoint,
             messages=list(prompt.messages),
-            sampling=public_params(self.sampling.for_judge(judge)),  # a rotated key must not invalidate the cache
+            sampling=public_params(sampling),  # a rotated key must not invalidate the cache
             schema={"structured_output": judge.structured_output, "schema": prompt.schema},
             repeat=job.repeat,
         )
-        return list(prompt.messages), key
+        return list(prompt.messages), sampling, key
 
     async def judge(self, job: Job) -> dict[str, Any]:
         judge = job.judge
-        messages, key = self.request(job)
-        sampling = self.sampling.for_judge(judge)
+        messages, sampling, key = self.request(job)
         hit = self.cache.get(key)
         if hit is not None:
             completion = self._client.Completion.from_cache(hit["completion"])

@@ -161,7 +161,8 @@ def execute_run(
         run["started_at"] = existing.get("started_at", run["started_at"])
     store.repair()
     done = store.done_keys()
-    jobs = [j for j in plan_jobs(config) if j.key not in done]
+    planned = plan_jobs(config)
+    jobs = [j for j in planned if j.key not in done]
     store.write_run(run)
     handler = _file_logger(config.out)
     cache = ResponseCache(config.cache_dir)
@@ -180,7 +181,7 @@ def execute_run(
         cache.close()
         logging.getLogger("judgebench").removeHandler(handler)
         handler.close()
-    wanted = {j.key for j in plan_jobs(config)}
+    wanted = {j.key for j in planned}
     records = [r for r in store.iter_records() if job_key(r) in wanted]
     task0 = config.tasks[0]
     if task0.mode == "pairwise":

@@ -1,6 +1,7 @@
 """Tasks: validated dialogue samples with ground truth (CONTRACT §1)."""
 
 from ._load import bundled_task_names, bundled_tasks_dir, load_task, resolve_task_path
+from ._validate import check_sample
 from ._records import Mode, Pair, Sample, Task, Turn, pair_questions
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Task",
     "Turn",
     "bundled_task_names",
+    "check_sample",
     "bundled_tasks_dir",
     "load_task",
     "pair_questions",

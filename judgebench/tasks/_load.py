@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .._yaml import read_yaml_with_lines
 from ..errors import InputError, TaskError
 from ..scales import PHQ9, get_scale, scale_from_mapping
 from ._records import Task
@@ -46,35 +47,11 @@ def resolve_task_path(ref: str) -> Path:
     )
 
 
-def _yaml_lines(text: str) -> dict[str, int]:
-    """Line number of each top-level key, so task.yaml errors can point at a line."""
-    import yaml
-
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-
-
-def _read_task_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise TaskError(f"{path}: cannot read: {e}") from None
-    try:
-        spec = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise TaskError(f"{path}{line}: invalid YAML: {getattr(e, 'problem', e)}") from None
+def _read_task_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The checked task.yaml mapping and the line of each key."""
+    spec, lines = read_yaml_with_lines(path, TASK_FILE, error=TaskError)
     if not isinstance(spec, dict):
         raise TaskError(f"{path}:1: expected a mapping of keys ({', '.join(sorted(_TASK_KEYS))})")
-    lines = _yaml_lines(text)
     problems = []
     for key in spec:
         if key not in _TASK_KEYS:
@@ -89,8 +66,7 @@ def _read_task_yaml(path: Path) -> dict[str, Any]:
         problems.append(f"{path}:{lines.get('data', 1)}: data: must be a list of file names or globs")
     if problems:
         raise TaskError(problems)
-    spec["_lines"] = lines
-    return spec
+    return spec, lines
 
 
 def load_task(ref: str | Path) -> Task:
@@ -101,8 +77,7 @@ def load_task(ref: str | Path) -> Task:
         scale, files, spec, prompt = PHQ9, [path], {}, None
     else:
         yaml_path = path / TASK_FILE
-        spec = _read_task_yaml(yaml_path)
-        lines = spec.pop("_lines")
+        spec, lines = _read_task_yaml(yaml_path)
         try:
             raw_scale = spec.get("scale", "phq9")
             where = f"{yaml_path}:{lines.get('scale', 1)}"

@@ -18,7 +18,7 @@ def _nonempty_str(v: Any) -> bool:
     return isinstance(v, str) and v.strip() != ""
 
 
-def _check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sample | None:
+def check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sample | None:
     """Check one decoded line; append problems; return a Sample when the line is valid."""
     if not isinstance(obj, dict):
         problems.append(f"{where}: expected a JSON object, got {type(obj).__name__}")
@@ -129,7 +129,7 @@ def read_samples(path: Path, scale: Scale, problems: list[str]) -> list[tuple[Sa
         except json.JSONDecodeError as e:
             problems.append(f"{where}: invalid JSON at column {e.colno}: {e.msg}")
             continue
-        sample = _check_sample(obj, scale, where, problems)
+        sample = check_sample(obj, scale, where, problems)
         if sample is not None:
             out.append((sample, where))
     if n_nonblank == 0 and not problems:
