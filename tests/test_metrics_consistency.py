@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from judgebench.metrics import bland_altman, consistency_gaps, holm_adjust, run_metrics
+from judgebench.metrics import bland_altman, consistency_gaps, holm_adjust, run_metrics, wilcoxon_p
 from judgebench.scales import PHQ9
 
 
@@ -124,3 +124,29 @@ def test_cross_check_scipy_wilcoxon_and_symmetry(data):
         assert swapped[key] == pytest.approx(g[key])
     assert swapped["bland_altman"]["sd"] == pytest.approx(g["bland_altman"]["sd"])
     assert swapped["bland_altman"]["loa_low"] == pytest.approx(-g["bland_altman"]["loa_high"])
+
+
+def test_pooled_gap_weighs_arms_not_successful_repeats():
+    # A language with two arms: translated reads +2 over English with 3 ok repeats, localized -4
+    # with 1 ok repeat (2 failed). Repeats are averaged per sample first, then the arms:
+    # ((10 + 2) + (10 - 4)) / 2 - 10 = -1.0. Averaging the 4 ok rows would give +0.5.
+    def arm(pred, arm, repeat, status="ok"):
+        return {**_rec("p1", "hi", pred, 10, repeat=repeat, arm=arm, status=status), "sample_id": f"p1-hi-{arm}"}
+
+    recs = [_rec("p1", "en", 10, 10)]
+    recs += [arm(12, "translated", r) for r in range(3)]
+    recs += [arm(6, "localized", 0)] + [arm(None, "localized", r, "error") for r in (1, 2)]
+    cons = run_metrics(recs, scale=PHQ9, n_resamples=0)["models"]["m"]["consistency"]["hi"]
+    assert cons["mean_signed_gap"] == pytest.approx(-1.0)
+
+
+def test_wilcoxon_sees_ties_between_averaged_repeats():
+    # Gaps that are equal in exact arithmetic but differ in the last bit after averaging three
+    # repeats (22/3 - 7 vs 1/3): the exact test must treat them as ties. Hand check: the
+    # per-sample means below give gaps [1/3]*5 + [-1/3, 2/3, 1, -2/3, 4/3].
+    from scipy import stats
+
+    gaps = [(22 / 3) - 7] * 3 + [1 / 3] * 2 + [-1 / 3, 2 / 3, 1.0, -2 / 3, 4 / 3]
+    rounded = np.round(gaps, 9)
+    expected = stats.wilcoxon(rounded, zero_method="wilcox").pvalue
+    assert wilcoxon_p(np.asarray(gaps)) == pytest.approx(expected, rel=1e-12)

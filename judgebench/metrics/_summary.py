@@ -16,15 +16,17 @@ CI_LEVEL = 0.95
 
 
 def per_pair(df, /) -> Any:
-    """Mean prediction and truth per (case, language): repeats (and arms within a language)
-    averaged. Columns ``("pred", lang)`` and ``("true", lang)``; the unit of every consistency
+    """Mean prediction and truth per (case, language): repeats averaged per sample first, then
+    the arms of a language. Columns ``("pred", lang)`` and ``("true", lang)``; the unit of every consistency
     metric, and what the report's Bland–Altman plots draw."""
     if "pair_key" not in df.columns:
         df = prepare_frame(df)
     ok = df[df["status"] == "ok"]
-    return ok.groupby(["pair_key", "language"]).agg(
-        pred=("pred_total", "mean"), true=("true_total", "mean")
-    ).unstack("language")
+    # repeats first (one value per sample), then the samples (arms) of a language equally
+    # weighted, however many of their repeats succeeded
+    per_sample = ok.groupby(["pair_key", "language", "sample_key"]).agg(
+        pred=("pred_total", "mean"), true=("true_total", "mean"))
+    return per_sample.groupby(["pair_key", "language"]).mean().unstack("language")
 
 
 def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, seed: int) -> dict[str, Any]:
