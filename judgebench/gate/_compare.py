@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import IncomparableError
-from ._tolerances import DIRECTIONS, GateConfig
+from ._tolerances import GateConfig, direction
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,10 @@ def compare(current: dict[str, Any], baseline: dict[str, Any], config: GateConfi
             for lang, block in cur.get("by_language", {}).items():
                 if lang in base.get("by_language", {}):
                     scopes.append((lang, block, base["by_language"][lang]))
+        cutoff = int(current.get("cutoff") or 10)
         for scope, cblock, bblock in scopes:
-            for metric, tol in config.metrics.items():
+            for name, tol in config.metrics.items():
+                metric = f"auc.{cutoff}" if name == "auc.cutoff" else name
                 b, c = _get(bblock, metric), _get(cblock, metric)
                 if b is None:
                     continue  # nothing to hold the run to
@@ -88,7 +90,7 @@ def compare(current: dict[str, Any], baseline: dict[str, Any], config: GateConfi
                 if c is None:
                     checks.append(Check(cm, scope, metric, b, None, allowed, False, "became undefined"))
                     continue
-                worse = (c - b) if DIRECTIONS[metric] == "lower_is_better" else (b - c)
+                worse = (c - b) if direction(metric) == "lower_is_better" else (b - c)
                 checks.append(Check(cm, scope, metric, b, c, allowed, worse <= allowed + 1e-12))
         for lang, cons in cur.get("consistency", {}).items():
             gap = _get(cons, "mean_signed_gap")

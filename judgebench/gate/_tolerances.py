@@ -19,7 +19,7 @@ DIRECTIONS: dict[str, Direction] = {
     "spearman_rho": "higher_is_better",
     "ccc": "higher_is_better",
     "qwk_bands": "higher_is_better",
-    "auc.10": "higher_is_better",
+    "auc.cutoff": "higher_is_better",  # AUC at the scale's own cut-off (auc.N names one threshold)
     "parse_failure_rate": "lower_is_better",
     "refusal_rate": "lower_is_better",
     "error_rate": "lower_is_better",
@@ -28,6 +28,14 @@ DIRECTIONS: dict[str, Direction] = {
     "position_consistency": "higher_is_better",
     "tie_rate": "lower_is_better",
 }
+
+
+def direction(metric: str) -> Direction | None:
+    """Which way is better for a gate metric; ``auc.N`` is any AUC threshold. None: unknown."""
+    if metric in DIRECTIONS:
+        return DIRECTIONS[metric]
+    head, _, tail = metric.partition(".")
+    return "higher_is_better" if head == "auc" and tail.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ DEFAULT = GateConfig(
         "rmse": Tolerance(absolute=0.75),
         "pearson_r": Tolerance(absolute=0.05),
         "ccc": Tolerance(absolute=0.05),
-        "auc.10": Tolerance(absolute=0.05),
+        "auc.cutoff": Tolerance(absolute=0.05),
         "parse_failure_rate": Tolerance(absolute=0.02),
         "refusal_rate": Tolerance(absolute=0.02),
         "error_rate": Tolerance(absolute=0.02),
@@ -92,8 +100,8 @@ def load_gate_config(path: Path) -> GateConfig:
             problems.append(f"{path}: {key}: unknown key")
     metrics: dict[str, Tolerance] = {}
     for name, spec in (data.get("metrics") or {}).items():
-        if name not in DIRECTIONS:
-            problems.append(f"{path}: metrics.{name}: unknown metric; known: {', '.join(DIRECTIONS)}")
+        if direction(str(name)) is None:
+            problems.append(f"{path}: metrics.{name}: unknown metric; known: {', '.join(DIRECTIONS)}, auc.N")
             continue
         if not isinstance(spec, dict) or not set(spec) <= {"absolute", "relative"} or not spec:
             problems.append(f"{path}: metrics.{name}: give {{absolute: X}} and/or {{relative: Y}}")

@@ -19,12 +19,14 @@ from ._discrimination import (
 )
 from ._frame import prepare_frame
 from ._items import SAFETY_ITEM, item_mae, item_summary, items_matrix
+from ._plausible import plausible_block
 from ._reliability import reliability_block
 
 
-def thresholds(scale: Scale) -> range:
-    """AUC thresholds: PHQ-9 3..24 as in the passive-estimation literature; else 1..max-1."""
-    return range(3, 25) if scale.max_total == 27 else range(1, scale.max_total)
+def thresholds(scale: Scale) -> tuple[int, ...]:
+    """AUC thresholds: the scale's own (PHQ-9 3..24 as in the passive-estimation literature),
+    else every total 1..max-1."""
+    return scale.auc_thresholds
 
 
 def none_paths(block: Any, prefix: str = "") -> Iterator[str]:
@@ -144,6 +146,9 @@ def _items(ok, *, scale: Scale, why: dict[str, str]) -> dict[str, Any]:
     both = ~(np.isnan(true_m).any(axis=1) | np.isnan(pred_m).any(axis=1)) if k else np.zeros(len(ok), bool)
     per_item = item_mae(true_m, pred_m)
     m = {"n_with_items": int(both.sum()), "item_mae": per_item, **item_summary(per_item, n_items=k)}
+    plausible = plausible_block(ok, n_items=k, pred_matrix=pred_m, true_matrix=true_m, why=why)
+    if plausible is not None:
+        m["plausible"] = plausible
     reason = (f"scale {scale.name} has no items" if not k
               else "no scored judgment with both predicted and true items")
     for key in ("item_mae", "item9_mae", "item_mae_1_8"):
@@ -204,6 +209,8 @@ def score_metrics(df, /, *, scale: Scale, n_resamples: int = 1000, seed: int = 0
         ``n_with_items, item_mae [k], item9_mae, item_mae_1_8``; ``ci95 {mae, pearson_r,
         auc_C}`` (percentile bootstrap over the cases, ``pair_id``, with a scored judgment);
         ``reliability`` (``reliability_block`` over the samples x repeats matrix);
+        ``plausible {n, in_range_rate, mae_visible}`` only when the samples carry
+        ``truth.items_range`` (see ``plausible_block``);
         ``undefined {path: reason}``.
     """
     if n_resamples < 0:

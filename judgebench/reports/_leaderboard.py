@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import IncomparableError
+from ._rows import cutoff_of
 
 PRIMARY = "mae"
 
@@ -31,7 +32,7 @@ def check_same_task(runs: list[tuple[str, dict[str, Any]]]) -> None:
         )
 
 
-def _pairwise_fields(block: dict[str, Any]) -> dict[str, Any]:
+def _pairwise_fields(block: dict[str, Any], cutoff: int) -> dict[str, Any]:
     overall = block.get("overall", {})
     return {
         "accuracy": overall.get("accuracy"),
@@ -42,14 +43,15 @@ def _pairwise_fields(block: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _pointwise_fields(block: dict[str, Any]) -> dict[str, Any]:
+def _pointwise_fields(block: dict[str, Any], cutoff: int) -> dict[str, Any]:
     overall = block.get("overall", {})
     gaps = [g for c in block.get("consistency", {}).values() if (g := c.get("mean_signed_gap")) is not None]
     return {
         "mae": overall.get("mae"),
         "pearson_r": overall.get("pearson_r"),
         "ccc": overall.get("ccc"),
-        "auc10": (overall.get("auc") or {}).get("10"),
+        "cutoff": cutoff,
+        "auc_cutoff": (overall.get("auc") or {}).get(str(cutoff)),
         "mean_abs_gap": _mean([abs(g) for g in gaps]),
         "worst_gap": max(gaps, key=abs, default=None),
         "mae_by_language": {lang: lm.get("mae") for lang, lm in block.get("by_language", {}).items()},
@@ -81,7 +83,7 @@ def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, A
                 # the same judge in two runs gets its run's name, so rows stay distinguishable
                 "judge": model if labels.count(model) == 1 else f"{model} ({run_label})",
                 "run": run_label,
-                **fields(block),
+                **fields(block, cutoff_of(m)),
                 "coverage": (overall.get("n_scored") or 0) / n if n else None,
                 "cost_usd": usage.get("cost_usd_all") if usage.get("priced") else None,
                 "baseline_language": m.get("baseline_language", "en"),
@@ -102,7 +104,8 @@ def _f(v: Any, digits: int = 2, *, signed: bool = False, pct: bool = False) -> s
 
 def leaderboard_columns(rows: list[dict[str, Any]]) -> list[str]:
     langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
-    return ["rank", "judge", "MAE", "r", "CCC", "AUC≥10", *[f"MAE {lang}" for lang in langs],
+    cutoff = rows[0]["cutoff"] if rows else 10
+    return ["rank", "judge", "MAE", "r", "CCC", f"AUC≥{cutoff}", *[f"MAE {lang}" for lang in langs],
             "mean |gap|", "worst gap", "coverage", "cost $"]
 
 
@@ -121,7 +124,7 @@ def leaderboard_cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[
         ]
     langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
     cells = [
-        [str(r["rank"]), r["judge"], _f(r["mae"]), _f(r["pearson_r"]), _f(r["ccc"]), _f(r["auc10"]),
+        [str(r["rank"]), r["judge"], _f(r["mae"]), _f(r["pearson_r"]), _f(r["ccc"]), _f(r["auc_cutoff"]),
          *[_f(r["mae_by_language"].get(lang)) for lang in langs],
          _f(r["mean_abs_gap"]), _f(r["worst_gap"], signed=True), _f(r["coverage"], pct=True),
          _f(r["cost_usd"], 4)]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ._formats import markdown
-from ._rows import columns_for, fmt, metric_rows, undefined_notes, usage_line
+from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, usage_line
 
 
 def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
@@ -37,8 +37,8 @@ def markdown_table(metrics: dict[str, Any]) -> str:
     rows = [[fmt(k, row[k]) for k, _ in cols] for row in metric_rows(metrics)]
     note = "" if metrics.get("mode") == "pairwise" else (
         f"\ngap vs {base}: mean of pred(language) − pred({base}) over cases judged in both, "
-        "with a bootstrap 95% CI resampling cases. AUC≥10: AUC of the predicted total for "
-        "true total ≥ 10. Rates are shares of all judgments.\n"
+        f"with a bootstrap 95% CI resampling cases. AUC≥{cutoff_of(metrics)}: AUC of the predicted total for "
+        f"true total ≥ {cutoff_of(metrics)}. Rates are shares of all judgments.\n"
     )
     usage = [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := usage_line(metrics, m))]
     usage += [f"- {m}: {note}" for m in metrics.get("models", {}) for note in undefined_notes(metrics, m)]

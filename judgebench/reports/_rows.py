@@ -14,7 +14,7 @@ COLUMNS = [
     ("pearson_r", "r"),
     ("spearman_rho", "ρ"),
     ("ccc", "CCC"),
-    ("auc10", "AUC≥10"),
+    ("auc_cutoff", "AUC≥{cutoff}"),
     ("qwk_bands", "QWK"),
     ("gap", "gap vs base"),
     ("gap_ci95", "gap 95% CI"),
@@ -22,7 +22,11 @@ COLUMNS = [
     ("refusal_rate", "refusal"),
     ("error_rate", "error"),
 ]
-"""(row key, header) of the per-language table; every format renders these."""
+"""(row key, header) of the per-language table; every format renders these (``{cutoff}`` is the
+scale's cut-off, from metrics.json)."""
+
+PLAUSIBLE_COLUMN = ("in_range_rate", "in range")
+"""Shown after QWK when the task records plausible item ranges (``truth.items_range``)."""
 
 PAIRWISE_COLUMNS = [
     ("language", "language"),
@@ -42,8 +46,23 @@ PAIRWISE_COLUMNS = [
 ]
 
 
+def cutoff_of(metrics: dict[str, Any]) -> int:
+    """The scale's clinical cut-off (metrics.json ``cutoff``; PHQ-9's 10 for files that predate it)."""
+    return int(metrics.get("cutoff") or 10)
+
+
+def _has_ranges(metrics: dict[str, Any]) -> bool:
+    return any("plausible" in (b.get("overall") or {}) for b in metrics.get("models", {}).values())
+
+
 def columns_for(metrics: dict[str, Any]) -> list[tuple[str, str]]:
-    return PAIRWISE_COLUMNS if metrics.get("mode") == "pairwise" else COLUMNS
+    if metrics.get("mode") == "pairwise":
+        return PAIRWISE_COLUMNS
+    cols = [(k, label.format(cutoff=cutoff_of(metrics))) for k, label in COLUMNS]
+    if _has_ranges(metrics):
+        at = [k for k, _ in cols].index("qwk_bands") + 1
+        cols.insert(at, PLAUSIBLE_COLUMN)
+    return cols
 
 
 def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
@@ -70,7 +89,8 @@ def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
             for key in ("n", "n_scored", "mae", "rmse", "pearson_r", "spearman_rho", "ccc", "qwk_bands",
                         "parse_failure_rate", "refusal_rate", "error_rate"):
                 row[key] = m.get(key)
-            row["auc10"] = (m.get("auc") or {}).get("10")
+            row["auc_cutoff"] = (m.get("auc") or {}).get(str(cutoff_of(metrics)))
+            row["in_range_rate"] = (m.get("plausible") or {}).get("in_range_rate")
             row["mae_ci95"] = (m.get("ci95") or {}).get("mae")
             row["gap"] = cons.get("mean_signed_gap") if cons else None
             row["gap_ci95"] = cons.get("signed_gap_ci95") if cons else None
@@ -104,7 +124,7 @@ def usage_line(metrics: dict[str, Any], model: str) -> str | None:
             f"completion tokens · {cost}")
 
 
-_SHOWN = {"mae": "MAE", "rmse": "RMSE", "pearson_r": "r", "spearman_rho": "ρ", "ccc": "CCC", "auc.10": "AUC≥10",
+_SHOWN = {"mae": "MAE", "rmse": "RMSE", "pearson_r": "r", "spearman_rho": "ρ", "ccc": "CCC",
           "qwk_bands": "QWK", "ci95.mae": "MAE 95% CI"}
 
 
@@ -112,9 +132,11 @@ def undefined_notes(metrics: dict[str, Any], model: str) -> list[str]:
     """Why the table shows "–": reasons for undefined values, per metric, across the groups."""
     block = metrics.get("models", {}).get(model, {})
     groups = [("overall", block.get("overall", {}))] + list(block.get("by_language", {}).items())
+    cutoff = cutoff_of(metrics)
+    shown = {**_SHOWN, f"auc.{cutoff}": f"AUC≥{cutoff}"}
     reasons: dict[tuple[str, str], list[str]] = {}
     for scope, m in groups:
         for path, reason in (m.get("undefined") or {}).items():
-            if path in _SHOWN:
-                reasons.setdefault((_SHOWN[path], reason), []).append(scope)
+            if path in shown:
+                reasons.setdefault((shown[path], reason), []).append(scope)
     return [f"{label} undefined ({', '.join(scopes)}): {reason}" for (label, reason), scopes in reasons.items()]
