@@ -159,3 +159,25 @@ def test_cache_info_and_clear(judgebench, truth_server, tmp_path):
     assert len(srv.requests) == 16  # asked again after the clear
     judgebench(*run, "--out", str(tmp_path / "c"), "--no-cache", check=0)
     assert len(srv.requests) == 24  # --no-cache neither reads nor writes
+
+
+def test_unexpected_failure_exits_3_with_one_line(env):
+    """Any exception the code did not expect becomes exit 3 and one line naming it and how to get
+    the traceback; a command added to the real app raises one (nothing of ours is patched)."""
+    script = (
+        "import sys\n"
+        "from judgebench.cli import app, main\n"
+        "@app.command('explode')\n"
+        "def explode():\n"
+        "    raise KeyError('\\x1b[31mboom')\n"
+        "sys.argv = ['judgebench', 'explode']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "KeyError" in lines[0] and "JUDGEBENCH_DEBUG=1" in lines[0]
+    assert "\x1b" not in proc.stderr and "Traceback" not in proc.stderr
+    debug = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
+                           env={**env, "JUDGEBENCH_DEBUG": "1"})
+    assert "Traceback" in debug.stderr

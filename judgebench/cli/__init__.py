@@ -1,7 +1,8 @@
 """The command line: parses options, calls the library, formats output, sets exit codes.
 
-Exit codes are decided here and only here (CONTRACT §3): 0 done, 1 a threshold was crossed
-(error rate, regression), 2 bad input or usage. ``JUDGEBENCH_DEBUG=1`` shows tracebacks.
+Exit codes are decided here and only here (docs/contract.md §3): 0 done, 1 a threshold was
+crossed (error rate, regression), 2 bad input or usage, 3 an unexpected internal failure (one
+line; ``JUDGEBENCH_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -48,13 +49,26 @@ def _root(
     """Measure LLM judges of depression severity across languages."""
 
 
+def _terminal_safe(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences) shown as ``\\xNN``."""
+    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in text)
+
+
 def main() -> None:
+    debug = os.environ.get("JUDGEBENCH_DEBUG") == "1"
     try:
         app()
     except JudgebenchError as e:
-        if os.environ.get("JUDGEBENCH_DEBUG") == "1":
+        if debug:
             raise
         prefix = "error" if isinstance(e, InputError) else "failed"
         for line in str(e).splitlines() or [type(e).__name__]:
-            print(f"{prefix}: {line}", file=sys.stderr)
+            print(f"{prefix}: {_terminal_safe(line)}", file=sys.stderr)
         sys.exit(e.exit_code)
+    except Exception as e:  # noqa: BLE001 - the one place an unexpected failure becomes exit 3
+        if debug:
+            raise
+        what = " ".join(str(e).split())[:300] or "no message"
+        print(f"failed: internal error ({type(e).__name__}: {_terminal_safe(what)}); "
+              "run again with JUDGEBENCH_DEBUG=1 for the traceback", file=sys.stderr)
+        sys.exit(3)
