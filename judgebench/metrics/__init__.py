@@ -23,6 +23,7 @@ from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
 from ._frame import STATUSES, check_judgments, prepare_frame, records_frame
 from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
+from ._plausible import in_range_rate, visible_total_mae
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
 from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_table, per_pair, run_metrics
 
@@ -44,6 +45,7 @@ __all__ = [
     "group_metrics",
     "holm_adjust",
     "icc_2_1",
+    "in_range_rate",
     "item_mae",
     "item_summary",
     "items_matrix",
@@ -68,5 +70,6 @@ __all__ = [
     "sensitivity_specificity",
     "spearman_rho",
     "status_rates",
+    "visible_total_mae",
     "wilcoxon_p",
 ]

@@ -97,6 +97,10 @@ def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attem
             "true_total": item.true_total,
             "true_items": list(item.true_items) if item.true_items else None,
         }
+        if item.true_items_range is not None:
+            fields["true_items_range"] = [list(r) for r in item.true_items_range]
+        if item.hidden_items is not None:
+            fields["hidden_items"] = list(item.hidden_items)
     return {
         **common,
         **fields,

@@ -32,6 +32,10 @@ class Sample:
     turns: tuple[Turn, ...]
     true_total: int
     true_items: tuple[int, ...] | None = None
+    true_items_range: tuple[tuple[int, int], ...] | None = None
+    """Per item, the plausible ``(lo, hi)`` given the text (``truth.items_range``)."""
+    hidden_items: tuple[int, ...] | None = None
+    """1-based items the text never evidences (``truth.hidden_items``)."""
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -45,6 +49,10 @@ class Sample:
         truth: dict[str, Any] = {"total": self.true_total}
         if self.true_items is not None:
             truth["items"] = list(self.true_items)
+        if self.true_items_range is not None:
+            truth["items_range"] = [list(r) for r in self.true_items_range]
+        if self.hidden_items is not None:
+            truth["hidden_items"] = list(self.hidden_items)
         out: dict[str, Any] = {
             "id": self.id,
             "pair_id": self.pair_id,

@@ -53,7 +53,7 @@ def check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sam
                 parsed_turns.append(Turn(role=t["role"], text=t["text"]))
 
     truth = obj.get("truth")
-    total = items = None
+    total = items = items_range = hidden = None
     if not isinstance(truth, dict):
         bad("truth", 'missing or not an object {"total": int, "items": [...]}')
     else:
@@ -80,6 +80,8 @@ def check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sam
                     and sum(items) != total
                 ):
                     bad("truth.total", f"{total} does not equal the sum of truth.items ({sum(items)})")
+        items_range = _check_items_range(truth.get("items_range"), items, scale, bad)
+        hidden = _check_hidden_items(truth.get("hidden_items"), scale, bad)
 
     meta = obj.get("meta", {})
     if meta is None:
@@ -98,8 +100,43 @@ def check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sam
         turns=tuple(parsed_turns),
         true_total=total,
         true_items=tuple(items) if items is not None else None,
+        true_items_range=items_range,
+        hidden_items=hidden,
         meta=meta,
     )
+
+
+def _check_items_range(value: Any, items: Any, scale: Scale, bad) -> tuple[tuple[int, int], ...] | None:
+    """``truth.items_range``: one ``[lo, hi]`` per item, the plausible range given the text
+    (docs/data.md), with ``0 <= lo <= truth.items[i] <= hi <= item_max``."""
+    if value is None:
+        return None
+    if not scale.n_items or not isinstance(value, list) or len(value) != scale.n_items:
+        bad("truth.items_range", f"must be a list of exactly {scale.n_items} [lo, hi] pairs")
+        return None
+    out = []
+    for i, pair in enumerate(value):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(_is_int(v) for v in pair)):
+            bad(f"truth.items_range[{i}]", f"{pair!r} must be a pair of integers [lo, hi]")
+            continue
+        lo, hi = pair
+        if not 0 <= lo <= hi <= scale.item_max:
+            bad(f"truth.items_range[{i}]", f"{pair} must satisfy 0 <= lo <= hi <= {scale.item_max}")
+        elif isinstance(items, list) and i < len(items) and _is_int(items[i]) and not lo <= items[i] <= hi:
+            bad(f"truth.items_range[{i}]", f"{pair} does not contain truth.items[{i}] = {items[i]}")
+        out.append((lo, hi))
+    return tuple(out) if len(out) == scale.n_items else None
+
+
+def _check_hidden_items(value: Any, scale: Scale, bad) -> tuple[int, ...] | None:
+    """``truth.hidden_items``: 1-based numbers of the items the text never evidences."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(_is_int(v) and 1 <= v <= scale.n_items for v in value) \
+            or len(set(value)) != len(value):
+        bad("truth.hidden_items", f"must be a list of distinct item numbers in 1..{scale.n_items}")
+        return None
+    return tuple(sorted(value))
 
 
 def read_samples(path: Path, scale: Scale, problems: list[str]) -> list[tuple[Sample, str]]:
