@@ -105,3 +105,31 @@ def test_selecting_an_arm_keeps_the_english_baseline(task):
                                                           ("hi", "localized"), ("bn", "localized")}
     zh = task.select(languages=["en", "zh"], arms=["translated"])
     assert len(zh.samples) == 80 and zh.content_hash != task.content_hash
+
+
+def test_chinese_uses_full_width_punctuation(task):
+    import re
+
+    for s in task.samples:
+        if s.language == "zh":
+            text = "\n".join(t.text for t in s.turns)
+            m = re.search(r"[\u4e00-\u9fff][,.?!:;()]|[,.?!:;()][\u4e00-\u9fff]", text)
+            assert m is None, f"{s.id}: half-width punctuation {m.group(0)!r} beside Chinese"
+
+
+def test_no_veterans_line_for_someone_never_said_to_be_a_veteran(task):
+    for s in task.samples:
+        text = " ".join(t.text for t in s.turns).lower()
+        if "press 1" in text or "veterans crisis" in text:
+            assert "veteran" in " ".join(t.text for t in s.turns if t.role == "patient").lower(), s.id
+
+
+def test_item9_is_addressed_in_every_english_interview(task):
+    """A complete structured interview: the safety item is asked about even when it is 0."""
+    import re
+
+    ask = re.compile(r"hurt(ing)? (yourself|themselves)|harm|suicid|dead|\bdie\b|end (it|your life)|not (be|being) here"
+                     r"|not wanting to be around|disappear|wake up|better off|alive", re.I)
+    for s in task.samples:
+        if s.language == "en":
+            assert ask.search(" ".join(t.text for t in s.turns)), s.id
