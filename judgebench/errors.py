@@ -35,6 +35,12 @@ class ErrorRateExceeded(JudgebenchError):
     exit_code = 1
 
 
+class AllJudgmentsFailed(JudgebenchError):
+    """Not one judgment of the run was scored (missing model, wrong endpoint...). Exit 1."""
+
+    exit_code = 1
+
+
 class RegressionFound(JudgebenchError):
     """The CI gate found a regression. Exit 1."""
 

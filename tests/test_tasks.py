@@ -87,8 +87,9 @@ def test_unknown_task_name_says_what_exists():
 def test_select_limit_keeps_whole_cases(tmp_path):
     rows = [{**GOOD, "id": f"{p}-{l}", "pair_id": p, "language": l} for p in "abc" for l in ("en", "zh")]
     t = load_task(write(tmp_path, *rows)).select(limit=2)
-    assert sorted(s.id for s in t.samples) == ["a-en", "a-zh", "b-en", "b-zh"]
-    assert [s.id for s in t.select(languages=["zh"]).samples] == ["a-zh", "b-zh"]
+    # equal totals: the cases at the 25% and 75% quantiles of file order
+    assert sorted(s.id for s in t.samples) == ["a-en", "a-zh", "c-en", "c-zh"]
+    assert [s.id for s in t.select(languages=["zh"]).samples] == ["a-zh", "c-zh"]
     assert t.content_hash != load_task(write(tmp_path, *rows, name="u.jsonl")).content_hash
 
 
@@ -105,3 +106,13 @@ def test_a_scale_defined_in_task_yaml(tmp_path):
     (d / "task.yaml").write_text("name: gad\nscale:\n  name: gad7\n  max_total: 21\n")
     got = problems(d)
     assert any("scale.bands: required" in x for x in got) and any("scale.cutoff: required" in x for x in got)
+
+
+def test_a_small_limit_sees_every_severity_band():
+    """--limit N takes cases spread over the true totals: 5 cases of the bundled task are one per
+    PHQ-9 band, so a quick look has defined AUCs; the choice is deterministic."""
+    task = load_task("phq9-multilingual")
+    small = task.select(limit=5)
+    bands = {task.scale.band(s.true_total) for s in small.samples}
+    assert bands == set(range(5)) and len({s.pair_id for s in small.samples}) == 5
+    assert small.content_hash == task.select(limit=5).content_hash

@@ -38,6 +38,8 @@ def report(
         console = stdout_console(record=output is not None)
         for table in reports.rich_tables(metrics, title=f"run {metrics.get('run_id')}"):
             console.print(table)
+        for line in reports.metric_warnings(metrics):
+            console.print(f"warning: {line}", markup=False)
         if output:
             output.write_text(console.export_text(), encoding="utf-8")
         return

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import ErrorRateExceeded, InputError
+from ..errors import AllJudgmentsFailed, ErrorRateExceeded, InputError
 
 DEFAULT_TASK = "phq9-multilingual"
 
@@ -90,7 +90,7 @@ def run(
     from ..runner import RunConfig, default_cache_dir, execute_run
     from ..tasks import load_task
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     tasks = []
     for ref in task or [DEFAULT_TASK]:
         t = load_task(ref).select(languages=language or None, arms=arm or None, limit=limit)
@@ -164,16 +164,26 @@ def run(
 
         typer.echo(json.dumps(outcome.metrics, indent=2, ensure_ascii=False))
     else:
-        from ..reports import rich_tables
+        from rich.markup import escape
+
+        from ..reports import rich_tables, summary_warnings
         from ._console import stdout_console
 
         stdout = stdout_console()
         for table in rich_tables(outcome.metrics, title=f"run {outcome.run_id}"):
             stdout.print(table)
-        cached = sum(1 for r in outcome.records if r.get("cached"))
+        summary = outcome.summary
         console.print(
-            f"{len(outcome.records)} judgments ({outcome.n_new} new this time, {cached} from cache) "
-            f"→ {out}/samples.jsonl, metrics.json, run.json"
+            f"{summary['judgments']} judgments ({summary['asked']} asked this time, {summary['from_cache']} from cache, "
+            f"{outcome.n_resumed} already done) → {out}/samples.jsonl, metrics.json, run.json"
+        )
+        for line in summary_warnings(outcome.metrics, summary):
+            console.print(f"[yellow]warning[/]: {escape(line)}")
+    if outcome.records and not any(r["status"] == "ok" for r in outcome.records):
+        top = outcome.summary["reasons"][0] if outcome.summary["reasons"] else {"reason": "unknown", "n": 0}
+        raise AllJudgmentsFailed(
+            f"no judgment was scored; most common reason ({top['n']} of {len(outcome.records)}): {top['reason']} "
+            f"(details in {out}/samples.jsonl and {out}/run.log)"
         )
     if max_error_rate is not None and outcome.error_rate > max_error_rate:
         raise ErrorRateExceeded(

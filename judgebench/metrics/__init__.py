@@ -12,6 +12,7 @@ From a notebook::
     metrics_table(df, scale=PHQ9, by=("model", "language"))
 """
 
+from ._answers import answer_diversity, answer_warnings
 from ._agreement import (
     bland_altman, ccc, mae, pearson_r, quadratic_weighted_kappa, rmse, sd_ratio, spearman_rho,
 )
@@ -30,6 +31,8 @@ from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_
 __all__ = [
     "SCHEMA_VERSION",
     "STATUSES",
+    "answer_diversity",
+    "answer_warnings",
     "auc_at",
     "auc_by_threshold",
     "band_confusion",

@@ -9,6 +9,7 @@ import numpy as np
 from ..scales import Scale
 from ._consistency import consistency_gaps, holm_adjust
 from ._frame import check_judgments, prepare_frame, records_frame
+from ._answers import answer_diversity
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -82,6 +83,7 @@ def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int
 
     opts = {"scale": scale, "n_resamples": n_resamples, "seed": seed}
     block: dict[str, Any] = {
+        "answers": answer_diversity(df),
         "overall": score_metrics(df, **opts),
         "by_language": _by_language(df, **opts),
         "consistency": consistency_block(df, baseline=baseline, **opts),

@@ -3,7 +3,7 @@
 from ._html import html_report, write_html_report
 from ._formats import csv_text, html_page, html_table, markdown
 from ._leaderboard import PRIMARY, check_same_task, leaderboard_cells, leaderboard_rows
-from ._render import json_report, markdown_table, rich_tables
+from ._render import json_report, markdown_table, metric_warnings, rich_tables, summary_warnings
 from ._rows import COLUMNS, metric_rows
 
 __all__ = [
@@ -21,5 +21,7 @@ __all__ = [
     "markdown",
     "markdown_table",
     "metric_rows",
+    "metric_warnings",
     "rich_tables",
+    "summary_warnings",
 ]

@@ -42,8 +42,29 @@ def markdown_table(metrics: dict[str, Any]) -> str:
     )
     usage = [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := usage_line(metrics, m))]
     usage += [f"- {m}: {note}" for m in metrics.get("models", {}) for note in undefined_notes(metrics, m)]
+    usage += [f"- warning: {w}" for w in metric_warnings(metrics)]
     return markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
 
 
 def json_report(metrics: dict[str, Any]) -> str:
     return json.dumps({"rows": metric_rows(metrics), "metrics": metrics}, indent=2, ensure_ascii=False) + "\n"
+
+
+def metric_warnings(metrics: dict[str, Any]) -> list[str]:
+    """What a reader of the numbers must know: judges that answer the same to everyone, parser
+    flags (metrics.json ``models.<m>.answers``)."""
+    from ..metrics import answer_warnings
+
+    return [w for model, block in metrics.get("models", {}).items() for w in answer_warnings(model, block.get("answers"))]
+
+
+def summary_warnings(metrics: dict[str, Any], summary: dict[str, Any]) -> list[str]:
+    """``metric_warnings`` plus the most common reasons judgments went unscored in a run."""
+    out = metric_warnings(metrics)
+    reasons = summary.get("reasons") or []
+    if reasons:
+        unscored = sum(r["n"] for r in summary.get("all_reasons", reasons))
+        top = "; ".join(f"{r['n']}× {r['status']}: {r['reason']}" for r in reasons[:3])
+        out.append(f"{unscored} of {summary['judgments']} judgments unscored; most common: {top}")
+    return out
+

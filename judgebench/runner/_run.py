@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import InputError
-from ..models import JudgeSpec
+from ..models import JudgeSpec, preflight
 from ..results import RunStore, job_key
 from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
@@ -41,12 +41,30 @@ class RunOutcome:
     metrics: dict[str, Any]
     n_new: int
     n_resumed: int
+    n_from_cache: int = 0
+    """Of the ``n_new`` judgments made this time, how many the response cache answered."""
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Counts for the closing line, and why judgments went unscored (most common first)."""
+        from collections import Counter
+
+        why = Counter((r["status"], _short(r.get("error"))) for r in self.records if r["status"] != "ok")
+        reasons = [{"status": s, "reason": reason, "n": n} for (s, reason), n in why.most_common()]
+        return {"judgments": len(self.records), "asked": self.n_new - self.n_from_cache,
+                "from_cache": self.n_from_cache, "reasons": reasons[:5], "all_reasons": reasons}
 
     @property
     def error_rate(self) -> float:
         """Share of judgments that produced no score because the call failed (status error)."""
         n = len(self.records)
         return sum(r["status"] == "error" for r in self.records) / n if n else 0.0
+
+
+def _short(error: Any) -> str:
+    """An error message as a reason to count: one line, bounded."""
+    text = " ".join(str(error or "no reason recorded").split())
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def usage_totals(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -163,15 +181,26 @@ def execute_run(
     done = store.done_keys()
     planned = plan_jobs(config)
     jobs = [j for j in planned if j.key not in done]
+    pending = list({j.judge.name: j.judge for j in jobs}.values())
+    problems = preflight(pending)
+    if problems:
+        raise InputError(problems)
     store.write_run(run)
     handler = _file_logger(config.out)
     cache = ResponseCache(config.cache_dir)
+    from_cache = 0
+
+    def counted(rec: dict[str, Any]) -> None:
+        nonlocal from_cache
+        from_cache += bool(rec.get("cached"))
+        on_done(rec)
+
     executor = Executor(
         store=store,
         cache=cache,
         sampling=Sampling(temperature=config.temperature, max_tokens=config.max_tokens),
         backoff=Backoff.from_env(),
-        on_done=on_done,
+        on_done=counted,
     )
     on_start(jobs, len(done))
     try:
@@ -209,5 +238,5 @@ def execute_run(
     store.write_run(run)
     return RunOutcome(
         run_id=run["run_id"], out=config.out, records=records, metrics=metrics,
-        n_new=len(jobs), n_resumed=len(done),
+        n_new=len(jobs), n_resumed=len(done), n_from_cache=from_cache,
     )

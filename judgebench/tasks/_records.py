@@ -106,8 +106,9 @@ class Task:
         arms: list[str] | None = None,
         limit: int | None = None,
     ) -> Task:
-        """A subset of the task. ``limit`` keeps the first N cases (pair_ids) in file order,
-        in every selected language, so cross-language consistency stays computable. Selecting
+        """A subset of the task. ``limit`` keeps N cases (pair_ids) spread evenly over the range
+        of true totals (see ``spread_cases``), in every selected language, so a small run still
+        sees every severity band and cross-language consistency stays computable. Selecting
         arms always keeps the baseline language, which the other languages are compared with."""
         samples = list(self.samples)
         if languages:
@@ -120,13 +121,25 @@ class Task:
                 if s.arm in wanted_arms or s.language == self.baseline_language
             ]
         if limit is not None:
-            keep: list[str] = []
-            for s in samples:
-                if s.pair_id not in keep:
-                    keep.append(s.pair_id)
-            chosen = set(keep[:limit])
+            chosen = spread_cases(samples, limit)
             samples = [s for s in samples if s.pair_id in chosen]
         return replace(self, samples=tuple(samples))
+
+
+def spread_cases(samples: list[Sample], n: int) -> set[str]:
+    """``n`` pair_ids spread over the severity range, deterministically.
+
+    Cases are ordered by their true total (ties by first appearance in the file) and the ones at
+    the evenly spaced quantiles ``(i + 0.5) / n`` are taken: ``--limit 5`` on the bundled tasks
+    gives one case per PHQ-9 band. Linear in the number of samples.
+    """
+    first: dict[str, tuple[int, int]] = {}
+    for i, s in enumerate(samples):
+        first.setdefault(s.pair_id, (s.true_total, i))
+    ordered = sorted(first, key=lambda pid: first[pid])
+    if n >= len(ordered):
+        return set(ordered)
+    return {ordered[int((i + 0.5) * len(ordered) / n)] for i in range(n)}
 
 
 @dataclass(frozen=True)
