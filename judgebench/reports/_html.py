@@ -41,7 +41,7 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
     prov = metrics.get("provenance") or {}
     tasks = ", ".join(t["name"] for t in prov.get("tasks", [])) or "?"
     parts.append(f"<p class='note'>run <b>{html.escape(str(metrics.get('run_id')))}</b> · task {html.escape(tasks)} · "
-                 f"scale {scale.name} · baseline language {html.escape(base)} · prompt {html.escape(str(prov.get('prompt_hash')))}</p>")
+                 f"scale {html.escape(scale.display_name)} · baseline language {html.escape(base)} · prompt {html.escape(str(prov.get('prompt_hash')))}</p>")
     for model, block in metrics.get("models", {}).items():
         mdf = df[df["model"] == model]
         langs = sorted(block.get("by_language", {}))
@@ -61,8 +61,8 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
                          + _img(_plots.bland_altman(per_pair(mdf), block["consistency"], base), "Bland-Altman"))
             parts.append("<h3>Signed gap per language</h3>" + _img(_plots.gap_bars(block["consistency"], base), "signed gaps"))
         parts.append(f"<h3>ROC at ≥ {scale.cutoff}</h3>" + _img(_plots.roc_curves(mdf, langs, scale.cutoff), "ROC"))
-        if len(scale.bands) == 5:
-            parts.append("<h3>Band confusion</h3>" + _img(_plots.band_heatmaps(mdf, langs, scale.band), "band confusion"))
+        parts.append("<h3>Band confusion</h3>"
+                     + _img(_plots.band_heatmaps(mdf, langs, scale.band, scale.band_labels), "band confusion"))
         cov_rows = []
         for lang in ["overall", *langs]:
             m = block["overall"] if lang == "overall" else block["by_language"][lang]
@@ -76,8 +76,14 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
 
 
 def write_html_report(run_dir: Path, output: Path) -> Path:
+    import importlib.util
+
+    from ..errors import InputError
     from ..results import RunStore, load_metrics
 
+    if importlib.util.find_spec("matplotlib") is None:
+        raise InputError("--format html draws its plots with matplotlib, which is not installed: "
+                         "pip install 'judgebench[report]'")
     metrics = load_metrics(run_dir)
     records = list(RunStore(run_dir).iter_records()) if run_dir.is_dir() else []
     output.write_text(html_report(metrics, records), encoding="utf-8")

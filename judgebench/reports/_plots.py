@@ -9,9 +9,6 @@ import base64
 import io
 from typing import Any
 
-BAND_LABELS = ["min", "mild", "mod", "mod-sev", "sev"]
-
-
 def _figure(ncols: int, *, height: float = 2.8):
     import matplotlib
 
@@ -93,9 +90,23 @@ def gap_bars(consistency: dict[str, Any], baseline: str) -> str:
     return _data_uri(fig)
 
 
-def roc_curves(df, languages: list[str], threshold: int) -> str:
-    from sklearn.metrics import roc_curve
+def roc_points(y_true, score) -> tuple[list[float], list[float]]:
+    """(false positive rates, true positive rates) of ``score >= t`` over every distinct t, from
+    the strictest to the loosest threshold (the ROC curve; Fawcett 2006, Pattern Recognition
+    Letters 27:861)."""
+    import numpy as np
 
+    y = np.asarray(y_true, dtype=bool)
+    s = np.asarray(score, dtype=float)
+    order = np.argsort(-s, kind="stable")
+    y, s = y[order], s[order]
+    last = np.r_[np.flatnonzero(np.diff(s)), y.size - 1]  # the last row of each distinct score
+    tps = np.cumsum(y)[last]
+    fps = (last + 1) - tps
+    return [0.0, *(fps / max(1, (~y).sum())).tolist()], [0.0, *(tps / max(1, y.sum())).tolist()]
+
+
+def roc_curves(df, languages: list[str], threshold: int) -> str:
     fig, axes = _figure(1, height=3.0)
     ax = axes[0]
     ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--")
@@ -104,7 +115,7 @@ def roc_curves(df, languages: list[str], threshold: int) -> str:
         y = g["true_total"] >= threshold
         if y.nunique() < 2:
             continue
-        fpr, tpr, _ = roc_curve(y, g["pred_total"])
+        fpr, tpr = roc_points(y, g["pred_total"])
         ax.plot(fpr, tpr, label=lang)
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, true total ≥ {threshold}")
     if ax.get_legend_handles_labels()[0]:
@@ -112,22 +123,23 @@ def roc_curves(df, languages: list[str], threshold: int) -> str:
     return _data_uri(fig)
 
 
-def band_heatmaps(df, languages: list[str], band_of) -> str:
+def band_heatmaps(df, languages: list[str], band_of, labels: list[str]) -> str:
     import numpy as np
 
+    k = len(labels)
     fig, axes = _figure(len(languages))
     for ax, lang in zip(axes, languages):
         g = df[(df["language"] == lang) & (df["status"] == "ok")]
-        m = np.zeros((5, 5), dtype=int)
+        m = np.zeros((k, k), dtype=int)
         for t, p in zip(g["true_total"], g["pred_total"]):
             m[band_of(t), band_of(p)] += 1
         ax.imshow(m, cmap="Blues")
-        for i in range(5):
-            for j in range(5):
+        for i in range(k):
+            for j in range(k):
                 ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
                         color="white" if m[i, j] > m.max() / 2 else "black")
-        ax.set_xticks(range(5), BAND_LABELS, fontsize=6, rotation=45)
-        ax.set_yticks(range(5), BAND_LABELS, fontsize=6)
+        ax.set_xticks(range(k), labels, fontsize=6, rotation=45)
+        ax.set_yticks(range(k), labels, fontsize=6)
         ax.set(title=lang, xlabel="predicted band")
     axes[0].set_ylabel("true band")
     return _data_uri(fig)

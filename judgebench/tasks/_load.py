@@ -17,11 +17,14 @@ _TASK_KEYS = {"name", "description", "scale", "baseline_language", "mode", "data
 
 
 def bundled_tasks_dir() -> Path:
-    """Where bundled tasks live: ``$JUDGEBENCH_TASKS_DIR`` or the repository's ``tasks/``."""
+    """Where bundled tasks live: ``$JUDGEBENCH_TASKS_DIR``, the copy inside an installed wheel
+    (``judgebench/_bundled_tasks``), or the repository's ``tasks/`` (a source checkout)."""
     env = os.environ.get("JUDGEBENCH_TASKS_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "tasks"
+    package = Path(__file__).resolve().parents[1]
+    inside = package / "_bundled_tasks"
+    return inside if inside.is_dir() else package.parent / "tasks"
 
 
 def bundled_task_names() -> list[str]:
