@@ -1,4 +1,4 @@
-"""Turn a judge's text into a score or a typed failure (CONTRACT §2). Never guesses a number."""
+"""Turn a judge's text into a score or a typed failure (docs/contract.md §2). Never guesses a number."""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ def export(
     arm: Annotated[list[str], typer.Option("--arm", help="Only these arms (repeatable); the baseline language is kept.")] = [],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
-    """Print a task's samples as JSONL in the CONTRACT §1 schema."""
+    """Print a task's samples as JSONL in the docs/contract.md §1 schema."""
     from ..tasks import load_task
 
     t = load_task(task).select(languages=language or None, arms=arm or None)

@@ -80,7 +80,7 @@ def consistency_gaps(
 ) -> dict[str, Any]:
     """Gaps ``other - baseline`` over pairs judged in both (arrays aligned by pair).
 
-    Keys (CONTRACT §4 CONSISTENCY): n_pairs, mean_signed_gap, mean_abs_gap, signed_gap_ci95,
+    Keys (docs/contract.md §4 CONSISTENCY): n_pairs, mean_signed_gap, mean_abs_gap, signed_gap_ci95,
     wilcoxon_p, band_flip_rate, cutoff_flip_rate; and bland_altman (``bland_altman(baseline,
     other)``), delta_mae = mean|other - truth_other| - mean|baseline - truth_baseline| over the
     same pairs (positive: the language is scored worse) with delta_mae_ci95 (the pairs

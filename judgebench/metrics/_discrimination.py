@@ -28,7 +28,7 @@ def auc_at(y_true: ArrayLike, y_pred: ArrayLike, /, *, threshold: int) -> float 
 def auc_by_threshold(
     y_true: ArrayLike, y_pred: ArrayLike, /, *, thresholds: range | list[int]
 ) -> dict[str, float | None]:
-    """``{"3": auc, ..., "24": auc}``: AUC at every threshold (CONTRACT §4 keys are strings).
+    """``{"3": auc, ..., "24": auc}``: AUC at every threshold (docs/contract.md §4 keys are strings).
 
     Same values as ``auc_at`` at each threshold; the predictions are ranked once for all.
     """

@@ -52,7 +52,7 @@ def prepare_frame(df, /, *, check: bool = True):
     if check:
         check_judgments(df)
     df["pair_key"] = df["task"] + "\x1f" + df["pair_id"].astype(str)
-    # CONTRACT §1: at most one sample per (pair_id, language, arm) within a task, so that triple
+    # docs/contract.md §1: at most one sample per (pair_id, language, arm) within a task, so that triple
     # stands in for a missing sample_id
     derived = df["pair_key"] + "\x1f" + df["language"].astype(str) + "\x1f" + df["arm"].astype(str)
     if "sample_id" in df.columns:

@@ -182,7 +182,7 @@ def _ci95(t, p, clusters, point: dict[str, Any], *, scale: Scale, n_resamples: i
 
 
 def score_metrics(df, /, *, scale: Scale, n_resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """METRICS (CONTRACT §4, extended) for one group of judgments; repeats are separate rows.
+    """METRICS (docs/contract.md §4, extended) for one group of judgments; repeats are separate rows.
 
     Accuracy metrics use the scored (``status == "ok"``) judgments; rates use all of them.
     Every None value has its reason in ``undefined`` under its dotted path (``"auc.24"``,

@@ -9,7 +9,7 @@ import numpy as np
 SAFETY_ITEM = 9
 """1-based index of the self-harm item (PHQ-9 item 9; also BDI-II item 9, suicidal thoughts).
 Its error is reported apart and kept out of the summary item MAE: it is a safety item, never a
-risk score (DOMAIN.md)."""
+risk score (docs/data.md)."""
 
 
 def items_matrix(values: Iterable[Any], /, *, n_items: int) -> np.ndarray:

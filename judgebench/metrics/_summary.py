@@ -1,4 +1,4 @@
-"""From judgment records to the metrics.json structure (CONTRACT §4). No I/O here."""
+"""From judgment records to the metrics.json structure (docs/contract.md §4). No I/O here."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def run_metrics(
     n_resamples: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """The whole metrics.json document for a run's judgment records (CONTRACT §4, extended).
+    """The whole metrics.json document for a run's judgment records (docs/contract.md §4, extended).
 
     ``records`` may also be a DataFrame (see ``records_frame``). Bootstrap CIs resample cases
     (``pair_id``) ``n_resamples`` times from ``seed``; the same records and settings always give

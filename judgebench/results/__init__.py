@@ -1,4 +1,4 @@
-"""Run directories: the judgments and what was run (CONTRACT §4)."""
+"""Run directories: the judgments and what was run (docs/contract.md §4)."""
 
 from ._store import METRICS_FILE, RUN_FILE, SAMPLES_FILE, RunStore, job_key, load_metrics, read_json, write_json_atomic
 

@@ -1,4 +1,4 @@
-"""A run directory (CONTRACT §4): run.json, append-only samples.jsonl, metrics.json."""
+"""A run directory (docs/contract.md §4): run.json, append-only samples.jsonl, metrics.json."""
 
 from __future__ import annotations
 

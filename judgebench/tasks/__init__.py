@@ -1,4 +1,4 @@
-"""Tasks: validated dialogue samples with ground truth (CONTRACT §1)."""
+"""Tasks: validated dialogue samples with ground truth (docs/contract.md §1)."""
 
 from ._load import bundled_task_names, bundled_tasks_dir, load_task, resolve_task_path
 from ._validate import check_sample

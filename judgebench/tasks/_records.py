@@ -45,7 +45,7 @@ class Sample:
         return arm if isinstance(arm, str) else None
 
     def to_json(self) -> dict[str, Any]:
-        """The CONTRACT §1 form of the sample."""
+        """The docs/contract.md §1 form of the sample."""
         truth: dict[str, Any] = {"total": self.true_total}
         if self.true_items is not None:
             truth["items"] = list(self.true_items)

@@ -1,4 +1,4 @@
-"""Validate JSONL samples against CONTRACT §1, collecting every problem with file:line: field."""
+"""Validate JSONL samples against docs/contract.md §1, collecting every problem with file:line: field."""
 
 from __future__ import annotations
 
