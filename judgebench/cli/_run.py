@@ -65,6 +65,7 @@ def run(
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, help="Requests in flight per judge (default 8; the embedded judge always uses 1).")] = None,
     timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, help="Seconds before a call is abandoned and retried (default 120).")] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", min=0, help="Retries of a call after 429, 5xx, timeouts or dropped connections (default 4).")] = None,
+    max_retry_wait: Annotated[float, typer.Option("--max-retry-wait", min=0.0, help="Longest wait a server may ask for with Retry-After, in seconds (default 300); a longer one ends that judgment as an error with the reason.")] = 300.0,
     repeats: Annotated[int, typer.Option("--repeats", "-r", min=1, help="Judge every sample this many times (separate cache entries), to measure run-to-run agreement.")] = 1,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature.")] = 0.0,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=16, help="Answer length limit for remote judges.")] = 512,
@@ -116,6 +117,7 @@ def run(
         max_tokens=max_tokens,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         selection={"languages": language, "arms": arm, "limit": limit},
+        max_retry_wait=max_retry_wait,
     )
 
     if dry_run:

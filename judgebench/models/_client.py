@@ -156,12 +156,18 @@ def response_format_for(judge: JudgeSpec, schema: dict) -> dict | None:
 
 
 def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or getattr(exc, "headers", None) or {}
-    try:
-        value = headers.get("retry-after") or headers.get("Retry-After")
-    except Exception:
-        return None
+    """The server's Retry-After, wherever litellm put it: its own ``litellm_response_headers``
+    (where the HTTP headers of an OpenAI-compatible error end up), the exception's ``headers``,
+    or the raw response's."""
+    value = None
+    for source in (getattr(exc, "litellm_response_headers", None), getattr(exc, "headers", None),
+                   getattr(getattr(exc, "response", None), "headers", None)):
+        try:
+            value = source.get("retry-after") or source.get("Retry-After") if source else None
+        except Exception:  # noqa: BLE001 - a header object we cannot read is no Retry-After
+            value = None
+        if value is not None:
+            break
     if value is None:
         return None
     try:

@@ -31,6 +31,8 @@ class RunConfig:
     """None disables the response cache (``--no-cache``)."""
     selection: dict[str, Any] = field(default_factory=dict)
     """How the tasks were narrowed (languages, arms, limit), recorded in run.json."""
+    max_retry_wait: float = 300.0
+    """Longest Retry-After honoured before a judgment is recorded as ``error``."""
 
 
 @dataclass
@@ -199,7 +201,7 @@ def execute_run(
         store=store,
         cache=cache,
         sampling=Sampling(temperature=config.temperature, max_tokens=config.max_tokens),
-        backoff=Backoff.from_env(),
+        backoff=Backoff.from_env(max_wait=config.max_retry_wait),
         on_done=counted,
     )
     on_start(jobs, len(done))
