@@ -60,6 +60,8 @@ def json_objects(text: str):
         except json.JSONDecodeError:
             i = text.find("{", i + 1)
             continue
+        except RecursionError:
+            return  # nested deeper than Python's parser goes: no judge answers like that
         if isinstance(obj, dict):
             yield obj
         i = text.find("{", end)

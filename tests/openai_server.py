@@ -32,6 +32,13 @@ class Reply:
     """Close the connection without answering."""
     refusal: str | None = None
     finish_reason: str = "stop"
+    raw_content: str | None = None
+    """Inserted verbatim as the JSON string body of the content (for escapes such as a lone
+    surrogate ``\\ud83d`` that Python's json module would never write)."""
+    no_choices: bool = False
+    """Answer 200 with ``choices: []``."""
+    echo_headers: bool = False
+    """Put the request's headers into the content (a server that echoes Authorization)."""
 
 
 Responder = Callable[[dict[str, Any]], Reply]
@@ -105,7 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+        self._send_bytes(status, json.dumps(payload).encode(), headers)
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -145,15 +154,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply.status, {"error": {"message": f"injected {reply.status}", "type": "server_error"}},
                        reply.headers)
             return
-        message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+        content = reply.content
+        if reply.echo_headers:
+            content = json.dumps({"items": [0] * 9, "total": 0, "seen": dict(self.headers)})
+        message: dict[str, Any] = {"role": "assistant", "content": content}
         if reply.refusal:
             message["refusal"] = reply.refusal
-        self._send(200, {
+        payload = {
             "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "test-model"),
-            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+            "choices": [] if reply.no_choices else [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-        }, reply.headers)
+        }
+        if reply.raw_content is not None:
+            message["content"] = "@@RAW@@"
+            data = json.dumps(payload).replace('"@@RAW@@"', '"' + reply.raw_content + '"').encode()
+            self._send_bytes(200, data, reply.headers)
+            return
+        self._send(200, payload, reply.headers)
 
 
 class OpenAIServer:

@@ -40,3 +40,49 @@ def test_a_retry_after_beyond_the_cap_ends_the_judgment_with_the_reason(judgeben
     assert all(r["status"] == "error" and "3600s" in r["error"] and "--max-retry-wait" in r["error"] for r in lines)
     assert "--max-retry-wait" in proc.stderr
     assert "giving up" in (tmp_path / "run" / "run.log").read_text()
+
+
+def _nested(depth: int) -> str:
+    return '{"items": ' + "[" * depth + "]" * depth + ', "total": 3}'
+
+
+def test_one_bad_answer_never_ends_the_run_and_is_never_cached(judgebench, tmp_path):
+    """Answers nested 40,000 deep, ending in half an emoji, a 200 with no choices, a 50 MB
+    answer: each becomes one unscored line with a reason; the other judgments are scored, and a
+    resume (same cache) does not crash on what the first run kept."""
+    import itertools
+
+    from openai_server import truth_map
+
+    truth = truth_map(MINI)
+    bad = itertools.cycle(["deep", "surrogate", "nochoices", "huge"])
+    plan: dict[str, str] = {}
+
+    def respond(body):
+        h = dialogue_hash(dialogue_of(body))
+        kind = plan.setdefault(h, next(bad) if len(plan) < 4 else "good")
+        if kind == "deep":
+            return Reply(content=_nested(40_000))  # 80 kB, within the size limit, far past recursion
+        if kind == "surrogate":
+            return Reply(raw_content=json.dumps('{"items": [0,0,0,0,0,0,0,0,0], "total": 0} ')[1:-1] + "\\ud83d")
+        if kind == "nochoices":
+            return Reply(no_choices=True)
+        if kind == "huge":
+            return Reply(content="x" * 50_000_000)
+        total, items, _ = truth[h]
+        return Reply(content=answer_json(items))
+
+    with OpenAIServer(respond) as srv:
+        out = tmp_path / "run"
+        _run(judgebench, srv, out)
+        lines = read_jsonl(out / "samples.jsonl")
+        assert len(lines) == 8
+        by = {plan[dialogue_hash(dialogue_of(r["body"]))] for r in srv.requests}
+        assert by == {"deep", "surrogate", "nochoices", "huge", "good"}
+        statuses = sorted(r["status"] for r in lines)
+        assert statuses.count("ok") >= 5  # the 4 good ones, and the surrogate answer's valid JSON
+        assert all(r["error"] for r in lines if r["status"] != "ok")
+        assert all(len(r["raw"] or "") <= 100_000 for r in lines)
+        # the same cache, a new run directory: nothing crashes on what was cached
+        _run(judgebench, srv, tmp_path / "again")
+        assert len(read_jsonl(tmp_path / "again" / "samples.jsonl")) == 8

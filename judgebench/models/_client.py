@@ -266,22 +266,61 @@ async def complete(
         raise
     except Exception as exc:  # litellm maps provider errors onto its exception classes
         return _classify(exc)
-    choice = response.choices[0]
-    message = choice.message
+    try:
+        return _completion_of(lib, judge, response)
+    except Exception as exc:  # noqa: BLE001 - whatever shape the server sent, it is one bad answer
+        return CallFailure("bad_response", redact(f"the server's answer could not be read: {type(exc).__name__}: {exc}")[:500], False)
+
+
+MAX_ANSWER_CHARS = 100_000
+"""Longer answers are cut here (a judge's JSON is a few hundred characters): a 50 MB answer must
+not reach the cache, the journal or the parser whole."""
+
+
+def clean_text(value: Any, *, limit: int = MAX_ANSWER_CHARS) -> tuple[str | None, bool]:
+    """Server text made safe to keep: a string (content parts joined), valid Unicode (a lone
+    surrogate, e.g. half an emoji, becomes U+FFFD), at most ``limit`` characters. Returns the
+    text and whether it was cut."""
+    if value is None:
+        return None, False
+    if isinstance(value, list):  # content parts
+        value = "".join(str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in value)
+    text = value if isinstance(value, str) else str(value)
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return (text[:limit], True) if len(text) > limit else (text, False)
+
+
+def _completion_of(lib, judge: JudgeSpec, response) -> Completion | CallFailure:
+    """The one defensive path for a 200 answer: required fields, size, valid Unicode."""
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        return CallFailure("bad_response", "the server answered without any choice (choices: [])", False)
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    text, cut = clean_text(getattr(message, "content", None))
     usage_obj = getattr(response, "usage", None)
     usage = {}
     if usage_obj is not None:
         usage = {
-            "prompt_tokens": int(getattr(usage_obj, "prompt_tokens", 0) or 0),
-            "completion_tokens": int(getattr(usage_obj, "completion_tokens", 0) or 0),
+            "prompt_tokens": _count(getattr(usage_obj, "prompt_tokens", 0)),
+            "completion_tokens": _count(getattr(usage_obj, "completion_tokens", 0)),
         }
+    finish, _ = clean_text(getattr(choice, "finish_reason", None), limit=40)
+    refusal, _ = clean_text(_refusal(choice), limit=2000)
     return Completion(
-        text=message.content,
+        text=text,
         usage=usage,
         cost_usd=_cost(lib, judge, response),
-        refusal=_refusal(choice),
-        finish_reason=choice.finish_reason,
+        refusal=refusal,
+        finish_reason="length" if cut else finish,
     )
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 _unpriced: set[str] = set()
@@ -303,8 +342,9 @@ def _cost(lib, judge: JudgeSpec, response) -> float | None:
 
 def _refusal(choice) -> str | None:
     # OpenAI's refusal field; litellm keeps it on the message or in provider_specific_fields.
-    refusal = getattr(choice.message, "refusal", None) or (
-        getattr(choice.message, "provider_specific_fields", None) or {}
+    message = getattr(choice, "message", None)
+    refusal = getattr(message, "refusal", None) or (
+        getattr(message, "provider_specific_fields", None) or {}
     ).get("refusal")
     if choice.finish_reason == "content_filter" and not refusal:
         refusal = "content_filter"

@@ -113,7 +113,8 @@ class RunStore:
         if self._fd is None:
             self._fd = os.open(self.samples_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         # One write() per line: with O_APPEND the kernel never interleaves or splits it.
-        os.write(self._fd, line.encode("utf-8"))
+        # "replace": a lone surrogate that slipped through becomes "?" rather than a lost line.
+        os.write(self._fd, line.encode("utf-8", "replace"))
 
     def close(self) -> None:
         if self._fd is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
 from ._retry import Backoff, call_with_retries
 
+log = logging.getLogger("judgebench.runner")
 
 
 def prompt_builder(task: Task) -> PromptBuilder | PairPromptBuilder:
@@ -171,8 +173,11 @@ class Executor:
         messages, sampling, key = self.request(job)
         hit = self.cache.get(key)
         if hit is not None:
-            completion = self._client.Completion.from_cache(hit["completion"])
-            return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
+            try:
+                completion = self._client.Completion.from_cache(hit["completion"])
+                return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
+            except Exception as exc:  # noqa: BLE001 - an unreadable entry is a miss, never a crash
+                log.warning("cache entry for %s unreadable (%s: %s): asking again", job.item.id, type(exc).__name__, exc)
         if judge.name not in self._formats:
             schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
             self._formats[judge.name] = self._client.response_format_for(judge, schema)
@@ -201,7 +206,7 @@ class Executor:
         error = None if ok else parsed.reason
         flags = parsed.flags if ok else ()
         if completion.finish_reason == "length" and not ok:
-            error = f"{error} (answer cut off at max_tokens)"
+            error = f"{error} (answer cut off at max_tokens or at 100,000 characters)"
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
             usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
@@ -219,7 +224,12 @@ class Executor:
         async def worker(queue: deque[Job]) -> None:
             while queue:
                 job = queue.popleft()
-                rec = await self.judge(job)
+                try:
+                    rec = await self.judge(job)
+                except Exception as exc:  # noqa: BLE001 - one judgment never ends a run
+                    log.exception("judgment %s failed unexpectedly", job.item.id)
+                    rec = _record(job, None, raw=None, error=f"internal: {type(exc).__name__}: {exc}"[:500],
+                                  cached=False, latency=None, usage=None, cost=None, attempts=0)
                 self.store.append(rec)
                 self.on_done(rec)
 
