@@ -86,3 +86,36 @@ def test_one_bad_answer_never_ends_the_run_and_is_never_cached(judgebench, tmp_p
         # the same cache, a new run directory: nothing crashes on what was cached
         _run(judgebench, srv, tmp_path / "again")
         assert len(read_jsonl(tmp_path / "again" / "samples.jsonl")) == 8
+
+
+def test_keys_never_reach_disk_even_when_echoed_inline_or_in_urls(judgebench, tmp_path, env):
+    """An environment key the server echoes back (Authorization), a key inline in the models
+    file, one inside extra_body, and a password in the endpoint URL: none is in any file written
+    (run directory, cache database, logs, reports)."""
+    env_key = "sk-envsecret0123456789abcdefXYZ"
+    inline, body_secret, url_pass = "inline-secret-7781", "bodysecret-5512", "urlpass-9934"
+    with OpenAIServer(lambda body: Reply(echo_headers=True)) as srv:
+        models = tmp_path / "models.yaml"
+        models.write_text(
+            "judges:\n  echo:\n    model: openai/echo\n"
+            f"    api_base: {srv.url}\n"
+            f"    params: {{api_key: {inline}, extra_body: {{token: {body_secret}, mode: fast}}}}\n")
+        out = tmp_path / "run"
+        judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "echo", "--out", str(out),
+                   check=0, extra_env={"OPENAI_API_KEY": env_key})
+        judgebench("report", str(out), "--format", "html", check=0)
+        judgebench("report", str(out), "--format", "markdown", "--output", str(out / "r.md"), check=0)
+        seen = json.dumps([r["headers"] for r in srv.requests])
+        assert inline in seen and body_secret in json.dumps([r["body"] for r in srv.requests])  # really sent
+        # a password in the endpoint URL (the client may fail to connect: the run is still recorded)
+        url_out = tmp_path / "url"
+        judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base",
+                   srv.url.replace("http://", f"http://probe:{url_pass}@"), "--out", str(url_out), "--max-retries", "0")
+    written = [p for p in [*out.rglob("*"), *url_out.rglob("*"), *(tmp_path / "cache").rglob("*")] if p.is_file()]
+    assert written
+    for path in written:
+        data = path.read_bytes()
+        for secret in (env_key, inline, body_secret, url_pass):
+            assert secret.encode() not in data, f"{secret} in {path}"
+    run = json.loads((out / "run.json").read_text())
+    assert run["models"][0]["params"]["extra_body"] == {"mode": "fast"}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..models import JudgeSpec
-from ..runner._cache import ResponseCache, cache_key
-from ..runner._retry import Backoff, call_with_retries
+from ..redaction import redact
+from ..runner import ResponseCache, cached_call
 from ..parsing import json_objects
 from ..tasks import Sample, check_sample
 from ._personas import Persona
@@ -61,33 +62,20 @@ def _sample(req: GenerationRequest, turns: Any, generator: JudgeSpec) -> tuple[d
 
 async def _generate_all(requests, generator: JudgeSpec, cache: ResponseCache, *, temperature: float,
                         max_tokens: int, on_done) -> list[tuple[GenerationRequest, dict | None, str | None]]:
-    from ..models import _client
-
-    response_format = _client.response_format_for(generator, DIALOGUE_SCHEMA)
     sem = asyncio.Semaphore(generator.concurrency)
     sampling = {"temperature": temperature, "max_tokens": max_tokens, **generator.params}
 
     async def one(req: GenerationRequest):
         messages = generation_messages(req.persona, arm=req.arm, language=req.language,
                                        nationality=req.nationality, source=req.source)
-        key = cache_key(model=generator.model, api_base=generator.cache_endpoint, messages=messages,
-                        sampling=sampling, schema={"generate": DIALOGUE_SCHEMA}, repeat=0)
-        hit = cache.get(key)
-        if hit is not None:
-            text = hit["completion"]["text"]
+        async with sem:
+            text, failure = await cached_call(generator, messages, sampling=sampling, schema=DIALOGUE_SCHEMA,
+                                              cache=cache, label=req.sample_id)
+        if failure is not None:
+            out = (req, None, failure)
         else:
-            async with sem:
-                result, _ = await call_with_retries(generator, messages, sampling=sampling,
-                                                    response_format=response_format, backoff=Backoff.from_env(),
-                                                    label=req.sample_id)
-            if isinstance(result, _client.CallFailure):
-                out = (req, None, f"{result.kind}: {result.message}")
-                on_done(out)
-                return out
-            text = result.text
-            cache.set(key, {"completion": result.to_cache()})
-        turns = _dialogue(text)
-        out = (req, None, "the answer holds no {\"turns\": [...]} object") if turns is None else (req, *_sample(req, turns, generator))
+            turns = _dialogue(text)
+            out = (req, None, "the answer holds no {\"turns\": [...]} object") if turns is None else (req, *_sample(req, turns, generator))
         on_done(out)
         return out
 
@@ -105,8 +93,10 @@ def generate_dialogues(requests: list[GenerationRequest], generator: JudgeSpec, 
     finally:
         cache.close()
     valid = [obj for _, obj, _ in results if obj is not None]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8") as f:
-        for obj in valid:
-            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    if valid:
+        # Atomically, and never when nothing validated: a failing server must not empty a good file.
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text("".join(redact(json.dumps(obj, ensure_ascii=False)) + "\n" for obj in valid), encoding="utf-8")
+        os.replace(tmp, out)
     return results

@@ -4,4 +4,12 @@ from ._config import JudgeSpec, load_models_file, resolve_judges
 from ._local import DEFAULT_LOCAL_MODEL
 from ._preflight import preflight
 
-__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "load_models_file", "preflight", "resolve_judges"]
+__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "client", "load_models_file", "preflight", "resolve_judges"]
+
+
+def client():
+    """The model client module (``complete``, ``response_format_for``, ``Completion``,
+    ``CallFailure``...). Importing it imports litellm, so it is loaded on first use only."""
+    from . import _client
+
+    return _client

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from .._yaml import read_yaml
 from ..errors import InputError
-from ..redaction import public_params
+from ..redaction import public_params, public_url, register_config_secrets
 from ._local import DEFAULT_LOCAL_MODEL, LOCAL_PROVIDER
 
 StructuredOutput = Literal["auto", "schema", "json", "off"]
@@ -53,13 +53,13 @@ class JudgeSpec:
         return {
             "name": self.name,
             "model": self.model,
-            "api_base": self.api_base,
+            "api_base": public_url(self.api_base),
             "concurrency": self.concurrency,
             "params": public_params(self.params),
             "structured_output": self.structured_output,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
-            "deployments": [public_params(d) for d in self.deployments],
+            "deployments": [{**public_params(d), "api_base": public_url(d.get("api_base"))} for d in self.deployments],
         }
 
 
@@ -152,6 +152,10 @@ def resolve_judges(
             from dataclasses import replace
 
             j = replace(j, **changes)
+        # inline keys, keys inside extra_body/extra_query, URL passwords: never to be written
+        register_config_secrets(j.params, j.api_base)
+        for d in j.deployments:
+            register_config_secrets(d, d.get("api_base"))
         judges.append(j)
     names = [j.name for j in judges]
     dupes = {n for n in names if names.count(n) > 1}

@@ -1,6 +1,7 @@
 """The cached async judge runner."""
 
 from ._cache import ResponseCache, cache_key, cache_stats, clear_cache, default_cache_dir
+from ._call import cached_call
 from ._estimate import ANSWER_TOKENS, estimate_run
 from ._run import RunConfig, RunOutcome, execute_run, plan_jobs
 
@@ -11,6 +12,7 @@ __all__ = [
     "RunConfig",
     "RunOutcome",
     "cache_key",
+    "cached_call",
     "cache_stats",
     "clear_cache",
     "default_cache_dir",

@@ -17,7 +17,9 @@ ANSWER_TOKENS = 40
 def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
     """Per judge: judgments planned, already done (resume), served by the cache, calls to make,
     prompt and answer tokens of those calls, and litellm's list price for them."""
-    from ..models import _client
+    from ..models import client
+
+    _client = client()
 
     store = RunStore(config.out)
     done = store.done_keys() if config.out.exists() else set()

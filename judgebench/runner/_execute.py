@@ -13,7 +13,7 @@ from ..models import JudgeSpec
 from ..parsing import Choice, Judgment, Refused, parse_choice, parse_judgment
 from ..prompts import PAIR_SCHEMA, PairPromptBuilder, PromptBuilder, response_schema
 from ..results import RunStore
-from ..redaction import public_params
+from ..redaction import public_params, redact_obj
 from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
 from ._retry import Backoff, call_with_retries
@@ -129,9 +129,9 @@ class Executor:
         backoff: Backoff,
         on_done: Callable[[dict[str, Any]], None] = lambda rec: None,
     ):
-        from ..models import _client  # litellm enters here, once a run really starts
+        from ..models import client
 
-        self._client = _client
+        self._client = client()  # litellm enters here, once a run really starts
         self.store = store
         self.cache = cache
         self.sampling = sampling
@@ -193,7 +193,7 @@ class Executor:
                 latency=latency, usage=None, cost=None, attempts=attempts,
             )
         # Only answers are cached: a failed call is asked again next time.
-        self.cache.set(key, {"completion": result.to_cache(), "latency_s": latency})
+        self.cache.set(key, {"completion": redact_obj(result.to_cache()), "latency_s": latency})
         return self._score(job, result, cached=False, latency=latency, attempts=attempts)
 
     def _score(self, job: Job, completion, *, cached: bool, latency, attempts: int) -> dict[str, Any]:

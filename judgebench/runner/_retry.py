@@ -53,7 +53,9 @@ async def call_with_retries(judge, messages, *, sampling: dict[str, Any], respon
     """One model call, retried after transient failures (429, 5xx, timeouts, dropped
     connections) at most ``judge.max_retries`` times; every retry is logged. Returns
     (Completion | CallFailure, attempts)."""
-    from ..models import _client
+    from ..models import client
+
+    _client = client()
 
     attempt = 0
     while True:
