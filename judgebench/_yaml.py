@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+
+MAX_ALIASES = 50
+"""YAML aliases allowed in one file: config files need few; alias bombs need many."""
+
+
+def _loader():
+    """A safe loader with a nesting limit, so a deeply nested file is an error, not a crash."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            self._depth = getattr(self, "_depth", 0) + 1
+            try:
+                if self._depth > 100:
+                    raise yaml.YAMLError("nested more than 100 levels deep")
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    return Loader
 
 
 def read_yaml(path: Path, what: str, *, error: type[InputError] = InputError) -> Any:
@@ -19,9 +40,14 @@ def read_yaml_with_lines(path: Path, what: str, *, error: type[InputError] = Inp
 
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        if text.count("*") and len(re.findall(r"(?<![\w*])\*[\w-]+", text)) > MAX_ALIASES:
+            # each alias can expand to everything before it: a 1 kB file becomes gigabytes
+            raise error(f"{path}: {what} uses more than {MAX_ALIASES} YAML aliases (*name); write the values out")
+        data = yaml.load(text, Loader=_loader())
     except OSError as e:
         raise error(f"{path}: cannot read {what}: {e.strerror}") from None
+    except RecursionError:
+        raise error(f"{path}: {what} is nested too deeply") from None
     except UnicodeDecodeError:
         raise error(f"{path}: {what} is not UTF-8 text") from None
     except yaml.YAMLError as e:

@@ -119,3 +119,94 @@ def test_keys_never_reach_disk_even_when_echoed_inline_or_in_urls(judgebench, tm
             assert secret.encode() not in data, f"{secret} in {path}"
     run = json.loads((out / "run.json").read_text())
     assert run["models"][0]["params"]["extra_body"] == {"mode": "fast"}
+
+
+def test_one_writer_per_run_directory(judgebench, truth_server, tmp_path, env):
+    """A second run on the same --out while the first is judging exits 2 naming the holder; the
+    first finishes with exactly one line per judgment."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    from openai_server import oracle, truth_map
+
+    srv = OpenAIServer(oracle(truth_map(MINI)), latency=0.3).__enter__()
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "judgebench", "run", "--task", MINI, "--model", "openai/x",
+            "--api-base", srv.url, "--out", str(out), "--concurrency", "1"]
+    first = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (out / "samples.jsonl").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    second = judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url, "--out", str(out), check=2)
+    assert "another judgebench run (pid" in second.stderr
+    assert first.wait(timeout=120) == 0, first.stderr
+    srv.__exit__(None, None, None)
+    assert len(read_jsonl(out / "samples.jsonl")) == 8
+
+
+def test_run_directory_files_that_are_not_ours(judgebench, truth_server, tmp_path):
+    srv = truth_server()
+    base = ["run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url]
+    # a planted symlink at samples.jsonl: refused, its target untouched
+    target = tmp_path / "precious.txt"
+    target.write_text("line one\nline two")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "samples.jsonl").symlink_to(target)
+    proc = judgebench(*base, "--out", str(linked), check=2)
+    assert "symbolic link" in proc.stderr and target.read_text() == "line one\nline two"
+    # foreign, non-UTF-8 and null lines in the journal are skipped on resume and report
+    out = tmp_path / "run"
+    judgebench(*base, "--out", str(out), check=0)
+    lines = (out / "samples.jsonl").read_bytes().splitlines(keepends=True)
+    (out / "samples.jsonl").write_bytes(b"".join(lines[:5]))  # as if interrupted after 5
+    with open(out / "samples.jsonl", "ab") as f:
+        f.write(b"null\n\xff\xfe not utf-8\n{\"foreign\": true}\n[1, 2]\n")
+    judgebench(*base, "--out", str(out), check=0)
+    assert len([r for r in read_jsonl_lenient(out / "samples.jsonl") if r]) == 8
+    judgebench("report", str(out), check=0)
+    # a malformed run.json is a clear error, not a traceback
+    (out / "run.json").write_text("{not json")
+    proc = judgebench(*base, "--out", str(out), check=2)
+    assert "run.json: not valid JSON" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def read_jsonl_lenient(path):
+    out = []
+    for raw in path.read_bytes().splitlines():
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            continue
+        out.append(obj if isinstance(obj, dict) and "sample_id" in obj else None)
+    return out
+
+
+def test_resuming_with_settings_that_change_answers_is_refused(judgebench, truth_server, tmp_path):
+    srv, other = truth_server(), truth_server()
+    out = tmp_path / "run"
+    judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url, "--out", str(out), "--limit", "1", check=0)
+    for extra in (["--api-base", other.url], ["--api-base", srv.url, "--max-tokens", "64"]):
+        proc = judgebench("run", "--task", MINI, "--model", "openai/x", *extra, "--out", str(out), "--limit", "1", check=2)
+        assert "resume it with the same options" in proc.stderr
+    # settings that cannot change an answer may differ
+    judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url, "--out", str(out), "--limit", "1",
+               "--concurrency", "3", "--timeout", "30", check=0)
+
+
+def test_bad_cache_directories_and_yaml_bombs_exit_2(judgebench, truth_server, tmp_path):
+    srv = truth_server()
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    proc = judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base", srv.url, "--out", str(tmp_path / "r"),
+                      "--cache-dir", str(not_a_dir), check=2)
+    assert "--cache-dir" in proc.stderr and "Traceback" not in proc.stderr
+    bomb = tmp_path / "models.yaml"
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    bomb.write_text("\n".join(lines) + "\njudges: {}\n")
+    started = time.monotonic()
+    proc = judgebench("run", "--task", MINI, "--models-file", str(bomb), "--model", "x", check=2)
+    assert time.monotonic() - started < 30 and "YAML aliases" in proc.stderr

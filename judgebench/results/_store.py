@@ -13,6 +13,7 @@ from ..redaction import redact
 RUN_FILE = "run.json"
 SAMPLES_FILE = "samples.jsonl"
 METRICS_FILE = "metrics.json"
+LOCK_FILE = ".lock"
 
 
 def job_key(record: dict[str, Any]) -> tuple[str, str, str, int]:
@@ -32,8 +33,12 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: not valid JSON ({e})") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a JSON file") from None
+    except PermissionError:
+        raise InputError(f"{path}: cannot read (permission denied)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise InputError(f"{path}: not valid JSON ({e}); restore it or choose another --out") from None
 
 
 def load_metrics(path: Path) -> dict[str, Any]:
@@ -47,6 +52,23 @@ def load_metrics(path: Path) -> dict[str, Any]:
     return metrics
 
 
+def _judgment(raw: bytes) -> dict[str, Any] | None:
+    """One journal line as a judgment record, or None when it is not one."""
+    try:
+        rec = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(rec, dict) or not isinstance(rec.get("sample_id"), str) or not isinstance(rec.get("model"), str):
+        return None
+    if rec.get("status") not in ("ok", "parse_error", "refusal", "error"):
+        return None
+    try:
+        job_key(rec)
+    except (TypeError, ValueError, KeyError):
+        return None
+    return rec
+
+
 class RunStore:
     """Owns one run directory. Judgments are appended one line at a time as they finish, so a
     killed run loses at most the line being written, and that torn line is dropped on resume."""
@@ -57,14 +79,41 @@ class RunStore:
         self.run_path = directory / RUN_FILE
         self.metrics_path = directory / METRICS_FILE
         self._fd: int | None = None
+        self._lock_fd: int | None = None
 
     def prepare(self) -> None:
+        """Create the directory and take its lock: one writer per run directory. A second run on
+        the same ``--out`` would pay for every judgment twice and write each line twice."""
+        if self.directory.exists() and not self.directory.is_dir():
+            raise InputError(f"--out {self.directory}: exists and is not a directory")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(f"--out {self.directory}: cannot create directory: {e.strerror}") from None
-        if self.directory.exists() and not self.directory.is_dir():
-            raise InputError(f"--out {self.directory}: exists and is not a directory")
+        for path in (self.samples_path, self.run_path, self.metrics_path):
+            if path.is_symlink():
+                raise InputError(f"{path}: is a symbolic link; judgebench writes only real files in a run "
+                                 "directory (remove the link or choose another --out)")
+        self._lock()
+
+    def _lock(self) -> None:
+        import fcntl
+
+        path = self.directory / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as e:
+            raise InputError(f"--out {self.directory}: cannot write here: {e.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+            os.close(fd)
+            raise InputError(f"--out {self.directory}: another judgebench run (pid {holder}) is writing to it; "
+                             "wait for it to finish or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd  # held until close(); the kernel releases it if the process dies
 
     def read_run(self) -> dict[str, Any] | None:
         return read_json(self.run_path) if self.run_path.exists() else None
@@ -92,14 +141,13 @@ class RunStore:
         if not self.samples_path.exists():
             return
         seen: set[tuple] = set()
-        with open(self.samples_path, encoding="utf-8") as f:
-            for line in f:
-                if not line.endswith("\n"):
+        with open(self.samples_path, "rb") as f:
+            for raw in f:
+                if not raw.endswith(b"\n"):
                     break  # torn tail of an interrupted write
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
+                rec = _judgment(raw)
+                if rec is None:
+                    continue  # not a judgment line of ours (foreign, non-UTF-8, null): skipped
                 key = job_key(rec)
                 if key not in seen:
                     seen.add(key)
@@ -116,7 +164,14 @@ class RunStore:
         # "replace": a lone surrogate that slipped through becomes "?" rather than a lost line.
         os.write(self._fd, line.encode("utf-8", "replace"))
 
-    def close(self) -> None:
+    def close_journal(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+    def close(self) -> None:
+        """Close the journal and release the directory's lock."""
+        self.close_journal()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None

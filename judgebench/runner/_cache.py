@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("judgebench.runner")
 
 
 def default_cache_dir() -> Path:
@@ -51,20 +54,39 @@ class ResponseCache:
         self.directory = directory
         self._cache = None
         if directory is not None:
+            import sqlite3
+
             import diskcache
 
-            directory.mkdir(parents=True, exist_ok=True)
-            # Large values live in files; answers are small so they stay in SQLite rows.
-            self._cache = diskcache.Cache(str(directory), timeout=60, size_limit=2**34)
+            from ..errors import InputError
+
+            if directory.exists() and not directory.is_dir():
+                raise InputError(f"--cache-dir {directory}: exists and is not a directory")
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                # Large values live in files; answers are small so they stay in SQLite rows.
+                self._cache = diskcache.Cache(str(directory), timeout=60, size_limit=2**34)
+            except (OSError, sqlite3.Error) as e:
+                raise InputError(f"--cache-dir {directory}: cannot use it as a response cache ({e}); "
+                                 "fix its permissions, `judgebench cache clear`, or run with --no-cache") from None
 
     def get(self, key: str) -> dict[str, Any] | None:
+        """The cached value, or None; an entry that cannot be read is a miss, not a crash."""
         if self._cache is None:
             return None
-        return self._cache.get(key)
+        try:
+            value = self._cache.get(key)
+        except Exception as e:  # noqa: BLE001 - corrupt rows, unpicklable values
+            log.warning("response cache: entry unreadable (%s: %s), asking again", type(e).__name__, e)
+            return None
+        return value if isinstance(value, dict) else None
 
     def set(self, key: str, value: dict[str, Any]) -> None:
         if self._cache is not None:
-            self._cache.set(key, value)
+            try:
+                self._cache.set(key, value)
+            except Exception as e:  # noqa: BLE001 - a full disk or a locked cache loses a cache entry, not the run
+                log.warning("response cache: could not store an answer (%s: %s)", type(e).__name__, e)
 
     def close(self) -> None:
         if self._cache is not None:

@@ -122,11 +122,23 @@ def _check_resumable(existing: dict[str, Any], run: dict[str, Any], out: Path) -
         mismatch.append("prompt")
     if existing.get("temperature") != run["temperature"]:
         mismatch.append("temperature")
+    if "max_tokens" in existing and existing.get("max_tokens") != run["max_tokens"]:
+        mismatch.append("max_tokens")
+    before = {m.get("name"): _answer_settings(m) for m in existing.get("models", []) if isinstance(m, dict)}
+    for m in run["models"]:
+        if m["name"] in before and before[m["name"]] != _answer_settings(m):
+            mismatch.append(f"setting of judge {m['name']} (endpoint, model, params or structured output)")
     if mismatch:
         raise InputError(
             f"--out {out}: holds run {existing.get('run_id')} with a different {', '.join(mismatch)}; "
             "resume it with the same options or choose a new --out"
         )
+
+
+def _answer_settings(judge: dict[str, Any]) -> dict[str, Any]:
+    """The recorded settings of a judge that can change its answers (not concurrency, timeouts
+    or retries): resuming with others would mix judgments that cannot be compared."""
+    return {k: judge.get(k) for k in ("model", "api_base", "params", "structured_output", "deployments")}
 
 
 def _file_logger(out: Path) -> logging.Handler:
@@ -151,11 +163,18 @@ def execute_run(
     on_done: Callable[[dict[str, Any]], None] = lambda rec: None,
 ) -> RunOutcome:
     """Run (or resume) the judgments of ``config`` and write the run directory."""
+    store = RunStore(config.out)
+    store.prepare()  # takes the directory's lock, held until the run's files are all written
+    try:
+        return _execute(config, store, on_start=on_start, on_done=on_done)
+    finally:
+        store.close()
+
+
+def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOutcome:
     from .. import __version__
     from ..metrics import run_metrics
 
-    store = RunStore(config.out)
-    store.prepare()
     run: dict[str, Any] = {
         "run_id": config.out.name or uuid.uuid4().hex[:8],
         "started_at": _now(),
@@ -208,7 +227,7 @@ def execute_run(
     try:
         asyncio.run(executor.run(jobs))
     finally:
-        store.close()
+        store.close_journal()
         cache.close()
         logging.getLogger("judgebench").removeHandler(handler)
         handler.close()
