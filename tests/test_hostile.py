@@ -210,3 +210,28 @@ def test_bad_cache_directories_and_yaml_bombs_exit_2(judgebench, truth_server, t
     started = time.monotonic()
     proc = judgebench("run", "--task", MINI, "--models-file", str(bomb), "--model", "x", check=2)
     assert time.monotonic() - started < 30 and "YAML aliases" in proc.stderr
+
+
+def test_hostile_names_are_escaped_for_every_medium(judgebench, truth_server, tmp_path):
+    """Rich markup ([/]) and a newline in language codes, an escape sequence, and a judge named
+    like a spreadsheet formula: the terminal, markdown and CSV outputs show them inert."""
+    rows = [json.loads(line) for line in open(MINI, encoding="utf-8")]
+    for r in rows:
+        if r["language"] == "zh":
+            r["language"] = "z[/]h\x1b[31m"
+    rows += [{**r, "id": r["id"] + "-x", "language": "x\n| injected | row |"} for r in rows if r["language"] == "en"]
+    task = tmp_path / "t.jsonl"
+    task.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    srv = truth_server(str(task))
+    models = tmp_path / "m.yaml"
+    models.write_text(f'judges:\n  "=HYPERLINK(\\"http://x\\")":\n    model: openai/x\n    api_base: {srv.url}\n')
+    out = tmp_path / "run"
+    proc = judgebench("run", "--task", str(task), "--models-file", str(models), "--model", '=HYPERLINK("http://x")',
+                      "--out", str(out), check=0)
+    assert "\x1b[31m" not in proc.stdout + proc.stderr and "z[/]h" in proc.stdout
+    table = judgebench("report", str(out), check=0).stdout
+    assert "z[/]h" in table and "\x1b" not in table
+    md = judgebench("report", str(out), "--format", "markdown", check=0).stdout
+    assert "\n| injected | row |" not in md
+    csv_out = judgebench("leaderboard", str(out), "--format", "csv", check=0).stdout
+    assert "'=HYPERLINK" in csv_out and ',=HYPERLINK' not in csv_out

@@ -14,6 +14,7 @@ import typer
 
 from ..errors import InputError, JudgebenchError
 from . import _cache, _check, _generate, _leaderboard, _report, _run, _tasks
+from ._console import terminal_safe as _terminal_safe
 
 app = typer.Typer(
     name="judgebench",
@@ -47,11 +48,6 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
     """Measure LLM judges of depression severity across languages."""
-
-
-def _terminal_safe(text: str) -> str:
-    """``text`` with control characters (terminal escape sequences) shown as ``\\xNN``."""
-    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in text)
 
 
 def main() -> None:

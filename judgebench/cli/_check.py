@@ -42,19 +42,19 @@ def check(
     else:
         from rich.table import Table
 
-        from ._console import stdout_console
+        from ._console import cell, esc, stdout_console
 
         console = stdout_console()
         moved = [c for c in checks if not c.passed or (c.delta not in (None, 0.0))]
         table = Table("model", "scope", "metric", "baseline", "run", "Δ", "allowed", "", title="what moved")
         fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
         for c in sorted(moved, key=lambda c: c.passed):
-            table.add_row(c.model, c.scope, c.metric, fmt(c.baseline), fmt(c.current),
+            table.add_row(cell(c.model), cell(c.scope), cell(c.metric), fmt(c.baseline), fmt(c.current),
                           "–" if c.delta is None else f"{c.delta:+.3f}", fmt(c.allowed),
-                          "[green]ok[/]" if c.passed else f"[red]REGRESSION[/] {c.note}".strip())
+                          "[green]ok[/]" if c.passed else f"[red]REGRESSION[/] {esc(c.note)}".strip())
         if moved:
             console.print(table)
-        console.print(f"{len(checks)} checks, {len(failed)} regressions against {baseline}")
+        console.print(f"{len(checks)} checks, {len(failed)} regressions against {esc(baseline)}")
     if failed:
         names = sorted({f"{c.metric} ({c.scope})" for c in failed})
         raise RegressionFound(f"{len(failed)} regression(s): {', '.join(names)}")

@@ -12,3 +12,23 @@ def stdout_console(*, record: bool = False):
     if record or not console.is_terminal:
         console.width = max(console.width, 200)
     return console
+
+
+def terminal_safe(text: object) -> str:
+    """Control characters (terminal escape sequences) shown as ``\\xNN`` instead of obeyed."""
+    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in str(text))
+
+
+def esc(text: object) -> str:
+    """Text from data or the command line, safe inside a rich markup string: ``[/]`` in a
+    language code, a path or a server's error is shown, not parsed."""
+    from rich.markup import escape
+
+    return escape(terminal_safe(text))
+
+
+def cell(text: object):
+    """A table cell that is never parsed as markup."""
+    from rich.text import Text
+
+    return Text(terminal_safe(text))

@@ -79,8 +79,8 @@ def generate(
         typer.echo(json.dumps({"out": str(out), "written": len(results) - len(failures),
                                "failed": [{"id": i, "reason": r} for i, r in failures]}, indent=2, ensure_ascii=False))
     else:
-        console.print(f"{len(results) - len(failures)} of {len(results)} dialogues valid → {out}")
+        console.print(f"{len(results) - len(failures)} of {len(results)} dialogues valid → {esc(out)}")
         for sid, reason in failures:
-            console.print(f"[red]failed[/] {sid}: {reason[:300]}")
+            console.print(f"[red]failed[/] {esc(sid)}: {esc(reason[:300])}")
     if failures:
         raise GenerationIncomplete(f"{len(failures)} of {len(results)} dialogues could not be generated or did not validate")

@@ -37,11 +37,14 @@ def leaderboard(
     if format == BoardFormat.table:
         from rich.table import Table
 
-        from ._console import stdout_console
+        from ._console import cell, stdout_console
 
-        table = Table(*header, title="judgebench leaderboard (ranked by MAE, lower is better)")
+        pairwise = bool(rows) and "accuracy" in rows[0]
+        title = ("judgebench leaderboard (ranked by accuracy without ties, higher is better)" if pairwise
+                 else "judgebench leaderboard (ranked by MAE, lower is better)")
+        table = Table(*header, title=title)
         for row in cells:
-            table.add_row(*row)
+            table.add_row(*map(cell, row))
         console = stdout_console(record=output is not None)
         console.print(table)
         if output:

@@ -87,6 +87,8 @@ def run(
     """
     from rich.console import Console
 
+    from ._console import esc
+
     from ..models import load_models_file, resolve_judges
     from ..runner import RunConfig, default_cache_dir, execute_run
     from ..tasks import load_task
@@ -130,7 +132,7 @@ def run(
 
     def on_start(jobs, n_done):
         if n_done:
-            console.print(f"[dim]resuming {out}: {n_done} judgments already done[/]")
+            console.print(f"[dim]resuming {esc(out)}: {n_done} judgments already done[/]")
         if progress is None:
             return
         progress.start()
@@ -155,7 +157,7 @@ def run(
     except KeyboardInterrupt:
         if progress:
             progress.stop()
-        console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {out} to resume")
+        console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {esc(out)} to resume")
         raise typer.Exit(130) from None
     finally:
         if progress:
@@ -166,8 +168,6 @@ def run(
 
         typer.echo(json.dumps(outcome.metrics, indent=2, ensure_ascii=False))
     else:
-        from rich.markup import escape
-
         from ..reports import rich_tables, summary_warnings
         from ._console import stdout_console
 
@@ -177,10 +177,10 @@ def run(
         summary = outcome.summary
         console.print(
             f"{summary['judgments']} judgments ({summary['asked']} asked this time, {summary['from_cache']} from cache, "
-            f"{outcome.n_resumed} already done) → {out}/samples.jsonl, metrics.json, run.json"
+            f"{outcome.n_resumed} already done) → {esc(out)}/samples.jsonl, metrics.json, run.json"
         )
         for line in summary_warnings(outcome.metrics, summary):
-            console.print(f"[yellow]warning[/]: {escape(line)}")
+            console.print(f"[yellow]warning[/]: {esc(line)}")
     if outcome.records and not any(r["status"] == "ok" for r in outcome.records):
         top = outcome.summary["reasons"][0] if outcome.summary["reasons"] else {"reason": "unknown", "n": 0}
         raise AllJudgmentsFailed(

@@ -33,16 +33,16 @@ def list_tasks(
         return
     from rich.table import Table
 
-    from ._console import stdout_console
+    from ._console import cell, esc, stdout_console
 
     table = Table("task", "samples", "cases", "languages", "arms", "scale", "mode")
     for r in rows:
-        table.add_row(r["name"], str(r["n_samples"]), str(r["n_cases"]), " ".join(r["languages"]),
-                      " ".join(r["arms"]) or "–", r["scale"], r["mode"])
+        table.add_row(*map(cell, (r["name"], r["n_samples"], r["n_cases"], " ".join(r["languages"]),
+                                  " ".join(r["arms"]) or "–", r["scale"], r["mode"])))
     console = stdout_console()
     console.print(table)
     for r in rows:
-        console.print(f"[bold]{r['name']}[/]: {r['description']}")
+        console.print(f"[bold]{esc(r['name'])}[/]: {esc(r['description'])}")
 
 
 @app.command("validate")

@@ -8,7 +8,22 @@ import io
 
 
 def _md(cell: str) -> str:
-    return cell.replace("|", "\\|")  # a bare pipe would split the cell
+    # a bare pipe would split the cell, a newline would start a new row
+    text = " ".join(str(cell).split()) if any(c in str(cell) for c in "\r\n\t\v\f") else str(cell)
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return text.replace("|", "\\|")
+
+
+def _csv(cell: str) -> str:
+    """A cell a spreadsheet will not run: text starting with = + - @ (a formula) gets a leading
+    apostrophe (OWASP CSV injection); numbers such as -0.5 stay numbers."""
+    text = str(cell)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
 
 
 def markdown(header: list[str], rows: list[list[str]], *, right_from: int = 2) -> str:
@@ -21,8 +36,8 @@ def markdown(header: list[str], rows: list[list[str]], *, right_from: int = 2) -
 def csv_text(header: list[str], rows: list[list[str]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([_csv(h) for h in header])
+    writer.writerows([[_csv(c) for c in row] for row in rows])
     return buf.getvalue()
 
 

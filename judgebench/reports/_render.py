@@ -12,20 +12,26 @@ from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, us
 def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     """One table per model: overall first, then each language."""
     from rich.table import Table
+    from rich.text import Text
+
+    def plain(value: Any) -> Text:
+        # names, languages and reasons come from data and servers: never parsed as markup or
+        # sent to the terminal as escape sequences
+        return Text("".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(value)))
 
     base = metrics.get("baseline_language", "en")
     tables = []
     rows = metric_rows(metrics)
     for model in dict.fromkeys(r["model"] for r in rows):
         caption = "\n".join(x for x in [usage_line(metrics, model), *undefined_notes(metrics, model)] if x)
-        table = Table(title=f"{title + ' · ' if title else ''}{model}", header_style="bold", title_justify="left",
-                      caption=caption or None, caption_justify="left")
+        table = Table(title=plain(f"{title + ' · ' if title else ''}{model}"), header_style="bold", title_justify="left",
+                      caption=plain(caption) if caption else None, caption_justify="left")
         for key, label in columns_for(metrics):
             label = label.replace("base", base)
-            table.add_column(label, justify="left" if key == "language" else "right", no_wrap=True)
+            table.add_column(plain(label), justify="left" if key == "language" else "right", no_wrap=True)
         for row in (r for r in rows if r["model"] == model):
             style = "bold" if row["language"] == "overall" else None
-            table.add_row(*(fmt(k, row[k]) for k, _ in columns_for(metrics)), style=style)
+            table.add_row(*(plain(fmt(k, row[k])) for k, _ in columns_for(metrics)), style=style)
         tables.append(table)
     return tables
 
