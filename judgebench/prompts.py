@@ -77,8 +77,10 @@ def render_dialogue(sample: Sample) -> str:
     """The transcript, one turn per line, with any text that could close the fence defused."""
     lines = []
     for turn in sample.turns:
+        # the role is data too: it must not close the fence or start a new line of its own
+        role = _FENCE.sub(lambda m: f"[{m.group(1)}dialogue", " ".join(turn.role.split()))
         text = _FENCE.sub(lambda m: f"[{m.group(1)}dialogue", turn.text)
-        lines.append(f"{turn.role.capitalize()}: {text}")
+        lines.append(f"{role.capitalize()}: {text}")
     return "\n".join(lines)
 
 

@@ -72,6 +72,30 @@ def _read_task_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return spec, lines
 
 
+_PLACEHOLDERS = {"pointwise": ("{dialogue}",), "pairwise": ("{dialogue_a}", "{dialogue_b}")}
+
+
+def _read_prompt(task_dir: Path, name: str, mode: str, where: str, problems: list[str]) -> str | None:
+    """The task's prompt template: a file inside the task directory that has the placeholders the
+    mode needs (a template without ``{dialogue}`` would judge nothing and still print metrics)."""
+    root = task_dir.resolve()
+    prompt_path = (task_dir / name).resolve()
+    if not prompt_path.is_relative_to(root):
+        problems.append(f"{where}: prompt: {name!r} is outside the task directory; keep the template beside task.yaml")
+        return None
+    try:
+        text = prompt_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        problems.append(f"{where}: prompt: cannot read {prompt_path}: {getattr(e, 'strerror', None) or e}")
+        return None
+    missing = [p for p in _PLACEHOLDERS.get(mode, ()) if p not in text]
+    if missing:
+        problems.append(f"{where}: prompt: {name} has no {' or '.join(missing)}; the template must say where "
+                        "the transcript goes")
+        return None
+    return text
+
+
 def load_task(ref: str | Path) -> Task:
     """Load and validate a task. Raises TaskError listing every problem; never half-loads."""
     path = resolve_task_path(str(ref))
@@ -98,11 +122,8 @@ def load_task(ref: str | Path) -> Task:
             files.extend(m for m in matched if m not in files)
         prompt = None
         if spec.get("prompt"):
-            prompt_path = path / spec["prompt"]
-            try:
-                prompt = prompt_path.read_text(encoding="utf-8")
-            except OSError as e:
-                problems.append(f"{yaml_path}:{lines.get('prompt', 1)}: prompt: cannot read {prompt_path}: {e.strerror}")
+            prompt = _read_prompt(path, spec["prompt"], spec.get("mode", "pointwise"),
+                                  f"{yaml_path}:{lines.get('prompt', 1)}", problems)
     located = []
     for f in files:
         located.extend(read_samples(f, scale, problems))
