@@ -201,4 +201,5 @@ def test_item9_support_is_safe(task):
     for s in task.samples:
         if s.true_items[8] > 0:
             said = " ".join(t.text for t in s.turns if t.role == "assistant")
+            said = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in said)  # ৯৮৮ is 988
             assert resources.search(said), s.id
