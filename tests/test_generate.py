@@ -59,4 +59,19 @@ def test_embedded_model_output_validates_or_the_failure_is_reported(judgebench, 
     if proc.returncode == 0:
         judgebench("tasks", "validate", str(out), check=0)
     else:
-        assert "failed e1-en" in proc.stderr and out.read_text() == ""
+        assert "failed e1-en" in proc.stderr and not out.exists()  # nothing valid: nothing written
+
+
+def test_only_real_dialogues_count_and_a_failed_run_keeps_the_old_file(judgebench, tmp_path):
+    """A schema-valid answer that is one '...' turn is not a dialogue; when nothing validates the
+    existing output file is left as it was."""
+    personas = tmp_path / "p.yaml"
+    personas.write_text("personas:\n  - {id: d1, items: [1,1,0,0,0,0,0,0,0]}\n")
+    out = tmp_path / "keep.jsonl"
+    out.write_text("precious\n")
+    stub = json.dumps({"turns": [{"role": "patient", "text": "..."}]})
+    with OpenAIServer(lambda body: Reply(content=stub)) as srv:
+        proc = judgebench("generate", "--personas", str(personas), "--model", "openai/w", "--api-base", srv.url,
+                          "--out", str(out), check=1)
+    assert "only 1 turns" in proc.stderr and "without a word" in proc.stderr and "0 of 1" in proc.stderr
+    assert out.read_text() == "precious\n"

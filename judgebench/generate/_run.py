@@ -57,7 +57,29 @@ def _sample(req: GenerationRequest, turns: Any, generator: JudgeSpec) -> tuple[d
     }
     problems: list[str] = []
     check_sample(obj, p.scale, req.sample_id, problems)
+    if not problems:
+        problems += not_a_dialogue(turns)
     return (obj, None) if not problems else (None, "; ".join(problems))
+
+
+MIN_TURNS = 6
+MIN_CHARACTERS = 80  # Chinese is dense: 14 short turns of 6 characters are a dialogue
+
+
+def not_a_dialogue(turns: list[dict[str, Any]]) -> list[str]:
+    """Why a schema-valid answer is still not a dialogue worth judging: too few turns, one
+    speaker only, or turns without words (a model that answers ``...``)."""
+    problems = []
+    if len(turns) < MIN_TURNS:
+        problems.append(f"only {len(turns)} turns; a dialogue needs at least {MIN_TURNS}")
+    if len({str(t.get("role", "")).strip().lower() for t in turns}) < 2:
+        problems.append("one speaker only; a dialogue needs two")
+    wordless = sum(1 for t in turns if not any(c.isalnum() for c in str(t.get("text", ""))))
+    if wordless:
+        problems.append(f"{wordless} turn(s) without a word")
+    if sum(len(str(t.get("text", "")).strip()) for t in turns) < MIN_CHARACTERS:
+        problems.append(f"shorter than {MIN_CHARACTERS} characters in all")
+    return problems
 
 
 async def _generate_all(requests, generator: JudgeSpec, cache: ResponseCache, *, temperature: float,
