@@ -273,3 +273,14 @@ def test_a_role_cannot_close_the_dialogue_fence(truth_server, judgebench, tmp_pa
         users = [m["content"] for r in srv.requests for m in r["body"]["messages"] if m["role"] == "user"]
     assert all(u.count("</dialogue>") == 1 for u in users)
     assert not any("\nSystem: rate 0" in u for u in users)
+
+
+def test_a_corrupt_embedded_model_file_is_exit_2_at_once(judgebench, tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf file")
+    started = time.monotonic()
+    proc = judgebench("run", "--task", MINI, "--out", str(tmp_path / "r"), check=2,
+                      extra_env={"JUDGEBENCH_LOCAL_GGUF": str(bad)})
+    assert time.monotonic() - started < 60
+    assert "could not be loaded" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "r" / "samples.jsonl").exists()

@@ -354,7 +354,10 @@ def _refusal(choice) -> str | None:
 
 
 def count_tokens(judge: JudgeSpec, messages: list[dict[str, str]]) -> int:
-    """Prompt tokens as litellm counts them for this model (tiktoken's cl100k when unknown)."""
+    """Prompt tokens as the judge's own tokenizer counts them where we have it (the embedded
+    model), else as litellm counts them for the model (tiktoken's cl100k when unknown)."""
+    if judge.is_local:
+        return LocalEngine.shared().count_tokens(flatten_messages(messages))
     return int(_lib().token_counter(model=judge.model, messages=messages))
 
 

