@@ -284,3 +284,22 @@ def test_a_corrupt_embedded_model_file_is_exit_2_at_once(judgebench, tmp_path):
     assert time.monotonic() - started < 60
     assert "could not be loaded" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "r" / "samples.jsonl").exists()
+
+
+def test_more_places_that_once_printed_tracebacks_exit_2(judgebench, tmp_path):
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    assert "nested too deeply" in judgebench("tasks", "validate", str(deep), check=2).stderr
+    d = tmp_path / "globs"
+    d.mkdir()
+    (d / "task.yaml").write_text('data: ["../*", "["]\n')
+    (tmp_path / "outside.jsonl").write_text(open(MINI, encoding="utf-8").read())
+    proc = judgebench("tasks", "validate", str(d), check=2)
+    assert "outside the task directory" in proc.stderr and len(proc.stderr.splitlines()) < 10
+    models = tmp_path / "m.yaml"
+    models.write_text("judges:\n  a: {model: openai/x, timeout: -1, max_retries: -2, structured_output: off}\n")
+    proc = judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "a", check=2)
+    assert "timeout: -1 must be" in proc.stderr and "max_retries: -2 must be" in proc.stderr
+    assert "structured_output" not in proc.stderr  # unquoted `off` reads as false and is accepted
+    proc = judgebench("report", "results/baseline", "--format", "markdown", "--output", str(tmp_path / "no" / "x.md"), check=2)
+    assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr

@@ -32,3 +32,13 @@ def cell(text: object):
     from rich.text import Text
 
     return Text(terminal_safe(text))
+
+
+def check_output(path) -> None:
+    """``--output`` must be writable where it points: say so before any work is done."""
+    from ..errors import InputError
+
+    if path is not None and not path.parent.is_dir():
+        raise InputError(f"--output {path}: the directory {path.parent} does not exist; create it first")
+    if path is not None and path.is_dir():
+        raise InputError(f"--output {path}: is a directory; give a file name")

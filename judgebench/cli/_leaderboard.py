@@ -32,6 +32,9 @@ def leaderboard(
     loaded = [(p.name if p.is_dir() else p.parent.name, load_metrics(p)) for p in runs]
     if not allow_mixed:
         reports.check_same_task(loaded)
+    from ._console import check_output
+
+    check_output(output)
     rows = reports.leaderboard_rows(loaded)
     header, cells = reports.leaderboard_cells(rows)
     if format == BoardFormat.table:

@@ -31,6 +31,9 @@ def report(
     from .. import reports
     from ..results import load_metrics
 
+    from ._console import check_output
+
+    check_output(output)
     metrics = load_metrics(run_dir)
     if format == ReportFormat.table:
         from ._console import stdout_console

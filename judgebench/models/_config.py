@@ -78,7 +78,17 @@ def _judge_from_mapping(name: str, spec: Any, where: str) -> JudgeSpec:
     params = spec.get("params", {})
     if not isinstance(params, dict):
         problems.append(f"{where}: judges.{name}.params: must be a mapping of litellm parameters")
+    timeout = spec.get("timeout", 120.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        problems.append(f"{where}: judges.{name}.timeout: {timeout!r} must be a number of seconds > 0")
+    retries = spec.get("max_retries", 4)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        problems.append(f"{where}: judges.{name}.max_retries: {retries!r} must be an integer >= 0")
+    if "api_base" in spec and not isinstance(spec["api_base"], str):
+        problems.append(f"{where}: judges.{name}.api_base: must be a URL string")
     so = spec.get("structured_output", "auto")
+    if so is False:
+        so = "off"  # YAML reads an unquoted `off` as false
     if so not in ("auto", "schema", "json", "off"):
         problems.append(f"{where}: judges.{name}.structured_output: {so!r} must be auto, schema, json or off")
     deployments = spec.get("deployments") or []
@@ -101,8 +111,8 @@ def _judge_from_mapping(name: str, spec: Any, where: str) -> JudgeSpec:
         concurrency=conc,
         params=params,
         structured_output=so,
-        timeout=float(spec.get("timeout", 120.0)),
-        max_retries=int(spec.get("max_retries", 4)),
+        timeout=float(timeout),
+        max_retries=retries,
         deployments=tuple(deployments),
     )
 

@@ -115,10 +115,21 @@ def load_task(ref: str | Path) -> Task:
             raise TaskError(f"{yaml_path}:{lines.get('scale', 1)}: scale: {e}") from None
         patterns = spec.get("data") or ["*.jsonl"]
         files = []
+        root = path.resolve()
         for pattern in patterns:
-            matched = sorted(path.glob(pattern))
+            where = f"{yaml_path}:{lines.get('data', 1)}: data: {pattern!r}"
+            try:
+                matched = sorted(m for m in path.glob(pattern) if m.is_file())
+            except (ValueError, OSError) as e:
+                problems.append(f"{where}: not a usable pattern ({e})")
+                continue
+            outside = [m for m in matched if not m.resolve().is_relative_to(root)]
+            if outside:
+                problems.append(f"{where}: matches files outside the task directory ({outside[0]}); "
+                                "keep the data beside task.yaml")
+                continue
             if not matched:
-                problems.append(f"{yaml_path}:{lines.get('data', 1)}: data: {pattern!r} matches no file in {path}")
+                problems.append(f"{where} matches no file in {path}")
             files.extend(m for m in matched if m not in files)
         prompt = None
         if spec.get("prompt"):

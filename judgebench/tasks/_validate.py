@@ -139,6 +139,9 @@ def _check_hidden_items(value: Any, scale: Scale, bad) -> tuple[int, ...] | None
     return tuple(sorted(value))
 
 
+MAX_PROBLEMS_PER_FILE = 50
+
+
 def read_samples(path: Path, scale: Scale, problems: list[str]) -> list[tuple[Sample, str]]:
     """Read one JSONL file. Returns (sample, "file:line") pairs; appends every problem found."""
     try:
@@ -147,6 +150,7 @@ def read_samples(path: Path, scale: Scale, problems: list[str]) -> list[tuple[Sa
         problems.append(f"{path}: cannot read: {e.strerror or e}")
         return []
     out: list[tuple[Sample, str]] = []
+    first_problem = len(problems)
     lines = data.split(b"\n")
     n_nonblank = 0
     for lineno, raw in enumerate(lines, start=1):
@@ -166,11 +170,19 @@ def read_samples(path: Path, scale: Scale, problems: list[str]) -> list[tuple[Sa
         except json.JSONDecodeError as e:
             problems.append(f"{where}: invalid JSON at column {e.colno}: {e.msg}")
             continue
+        except RecursionError:
+            problems.append(f"{where}: nested too deeply to be a task sample")
+            continue
         sample = check_sample(obj, scale, where, problems)
         if sample is not None:
             out.append((sample, where))
     if n_nonblank == 0 and not problems:
         problems.append(f"{path}: empty file: a task needs at least one sample (one JSON object per line)")
+    found = problems[first_problem:]
+    if len(found) > MAX_PROBLEMS_PER_FILE:
+        # a file that is not a task at all would otherwise print one line per line of it
+        del problems[first_problem + MAX_PROBLEMS_PER_FILE:]
+        problems.append(f"{path}: ... and {len(found) - MAX_PROBLEMS_PER_FILE} more problems in this file")
     return out
 
 
