@@ -40,6 +40,8 @@ def judgebench(env):
         )
         if check is not None:
             assert proc.returncode == check, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        if args and args[0] == "run" and "--out" in args and proc.returncode in (0, 1):
+            validate_run_dir(Path(args[args.index("--out") + 1]))
         return proc
 
     return run
@@ -63,3 +65,29 @@ def truth_server():
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+_SCHEMAS: dict = {}
+
+
+def validate_run_dir(out: Path) -> None:
+    """Every samples.jsonl line and metrics.json a test run writes must match the published
+    schemas (docs/schemas/)."""
+    import jsonschema
+
+    if not _SCHEMAS:
+        for name in ("samples", "metrics"):
+            schema = json.loads((REPO / "docs" / "schemas" / f"{name}.schema.json").read_text())
+            _SCHEMAS[name] = jsonschema.Draft202012Validator(schema)
+    if (out / "samples.jsonl").exists():
+        for line in (out / "samples.jsonl").read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue  # lines a test planted on purpose
+            if isinstance(obj, dict) and "sample_id" in obj and "status" in obj:
+                errors = list(_SCHEMAS["samples"].iter_errors(obj))
+                assert not errors, f"{out}/samples.jsonl: {errors[0].message} at {list(errors[0].path)}"
+    if (out / "metrics.json").exists():
+        errors = list(_SCHEMAS["metrics"].iter_errors(json.loads((out / "metrics.json").read_text())))
+        assert not errors, f"{out}/metrics.json: {errors[0].message} at {list(errors[0].path)}"

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from ..models import JudgeSpec
 from ..parsing import Choice, Judgment, Refused, parse_choice, parse_judgment
 from ..prompts import PAIR_SCHEMA, PairPromptBuilder, PromptBuilder, response_schema
-from ..results import RunStore
+from ..results import PairJudgment, PointJudgment, RunStore, record_json
 from ..redaction import public_params, redact_obj
 from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
@@ -69,52 +69,31 @@ def _truth_choice(pair: Pair) -> str:
 
 
 def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=()) -> dict[str, Any]:
+    """The samples.jsonl line of one judgment, built through its typed record."""
     item = job.item
-    common = {
-        "task": job.task.name,
-        "sample_id": item.id,
-        "language": item.language,
-        "arm": item.arm,
-        "model": job.judge.name,
-        "repeat": job.repeat,
-        "status": _status(result),
-    }
+    common = dict(
+        task=job.task.name, sample_id=item.id, language=item.language, arm=item.arm, model=job.judge.name,
+        repeat=job.repeat, status=_status(result), raw=raw, error=error, flags=list(flags), cached=cached,
+        latency_s=round(latency, 4) if latency is not None else None, usage=usage, cost_usd=cost, attempts=attempts,
+    )
     if isinstance(item, Pair):
-        fields = {
-            "pair_id": f"{item.a.pair_id}|{item.b.pair_id}",
-            "a_id": item.a.id,
-            "b_id": item.b.id,
-            "true_a": item.a.true_total,
-            "true_b": item.b.true_total,
-            "true_choice": _truth_choice(item),
-            "pred_choice": result.value if isinstance(result, Choice) else None,
-            "pred_total": None,
-            "true_total": None,
-        }
+        record = PairJudgment(
+            **common, pair_id=f"{item.a.pair_id}|{item.b.pair_id}", a_id=item.a.id, b_id=item.b.id,
+            true_a=item.a.true_total, true_b=item.b.true_total, true_choice=_truth_choice(item),
+            pred_choice=result.value if isinstance(result, Choice) else None,
+        )
     else:
-        fields = {
-            "pair_id": item.pair_id,
-            "pred_total": result.total if isinstance(result, Judgment) else None,
-            "pred_items": list(result.items) if isinstance(result, Judgment) and result.items else None,
-            "true_total": item.true_total,
-            "true_items": list(item.true_items) if item.true_items else None,
-        }
-        if item.true_items_range is not None:
-            fields["true_items_range"] = [list(r) for r in item.true_items_range]
-        if item.hidden_items is not None:
-            fields["hidden_items"] = list(item.hidden_items)
-    return {
-        **common,
-        **fields,
-        "raw": raw,
-        "error": error,
-        "flags": list(flags),
-        "cached": cached,
-        "latency_s": round(latency, 4) if latency is not None else None,
-        "usage": usage,
-        "cost_usd": cost,
-        "attempts": attempts,
-    }
+        scored = isinstance(result, Judgment)
+        record = PointJudgment(
+            **common, pair_id=item.pair_id,
+            pred_total=result.total if scored else None,
+            pred_items=list(result.items) if scored and result.items else None,
+            true_total=item.true_total,
+            true_items=list(item.true_items) if item.true_items else None,
+            true_items_range=[list(r) for r in item.true_items_range] if item.true_items_range is not None else None,
+            hidden_items=list(item.hidden_items) if item.hidden_items is not None else None,
+        )
+    return record_json(record)
 
 
 class Executor:

@@ -1,0 +1,84 @@
+"""The judgment record: one line of samples.jsonl, typed, with a documented field each.
+
+Built by the runner, appended by the store, read back by reports and metrics. A new field is
+added here, once; ``samples_json_schema()`` publishes the schema (docs/schemas/), and the tests
+validate every samples.jsonl they write against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["ok", "parse_error", "refusal", "error"]
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    task: str = Field(description="Name of the task the sample belongs to.")
+    sample_id: str = Field(description="Sample id; in pairwise mode '<A id>|<B id>', A shown first.")
+    pair_id: str = Field(description="The case (persona) across languages; pairwise: '<A case>|<B case>'.")
+    language: str = Field(description="BCP-47 code of the dialogue(s).")
+    arm: Optional[str] = Field(description="meta.arm of the sample (baseline, translated, localized, codemixed) or null.")
+    model: str = Field(description="The judge's name (a litellm model string or a models-file name).")
+    repeat: int = Field(ge=0, description="Repeat index (0-based): repeats are separate, separately cached calls.")
+    status: Status = Field(description="ok, parse_error, refusal or error; only ok carries a prediction.")
+    raw: Optional[str] = Field(description="The judge's answer text (redacted, at most 100,000 characters); null when the call failed.")
+    error: Optional[str] = Field(description="Why the judgment is not ok (or null).")
+    flags: list[str] = Field(description="Parser flags of a scored answer, e.g. total_mismatch.")
+    cached: bool = Field(description="Answered from the response cache.")
+    latency_s: Optional[float] = Field(description="Seconds the call took (of the original call when cached).")
+    usage: Optional[dict[str, int]] = Field(description="prompt_tokens and completion_tokens, when the provider reported them.")
+    cost_usd: Optional[float] = Field(description="litellm's list price of the call; null when the model is unpriced.")
+    attempts: int = Field(ge=0, description="Calls made for this judgment (0 when cached).")
+
+
+class PointJudgment(_Base):
+    """A pointwise judgment: one dialogue, a predicted total (and items)."""
+
+    pred_total: Optional[int] = Field(description="The score: the sum of valid items, else a valid total; null unless ok.")
+    pred_items: Optional[list[int]] = Field(description="The judge's item vector when it gave a valid one.")
+    true_total: int = Field(description="The sample's true total.")
+    true_items: Optional[list[int]] = Field(description="The sample's true item vector, when known.")
+    true_items_range: Optional[list[list[int]]] = Field(default=None, description="Per item the plausible [lo, hi] given the text (tasks that record it).")
+    hidden_items: Optional[list[int]] = Field(default=None, description="1-based items the text never evidences (tasks that record it).")
+
+
+class PairJudgment(_Base):
+    """A pairwise judgment: which of two dialogues shows the more depressed person."""
+
+    a_id: str = Field(description="Sample shown first (A).")
+    b_id: str = Field(description="Sample shown second (B).")
+    true_a: int = Field(description="True total of A.")
+    true_b: int = Field(description="True total of B.")
+    true_choice: Literal["A", "B", "tie"] = Field(description="The truly more severe dialogue, or tie.")
+    pred_choice: Optional[Literal["A", "B", "tie"]] = Field(description="The judge's answer; null unless ok.")
+    pred_total: None = Field(default=None, description="Always null in pairwise mode.")
+    true_total: None = Field(default=None, description="Always null in pairwise mode.")
+
+
+JudgmentRecord = Union[PointJudgment, PairJudgment]
+_OPTIONAL = ("true_items_range", "hidden_items")
+
+
+def record_json(record: JudgmentRecord | dict[str, Any]) -> dict[str, Any]:
+    """The samples.jsonl form: every field, optional task fields only when the task has them."""
+    if isinstance(record, dict):
+        return record
+    out = record.model_dump()
+    for key in _OPTIONAL:
+        if out.get(key) is None:
+            out.pop(key, None)
+    return out
+
+
+def samples_json_schema() -> dict[str, Any]:
+    """JSON Schema of one samples.jsonl line (published as docs/schemas/samples.schema.json)."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(JudgmentRecord).json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "judgebench samples.jsonl line"
+    return schema
