@@ -203,3 +203,41 @@ def test_item9_support_is_safe(task):
             said = " ".join(t.text for t in s.turns if t.role == "assistant")
             said = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in said)  # ৯৮৮ is 988
             assert resources.search(said), s.id
+
+
+@pytest.fixture(scope="module")
+def panel(task):
+    truth = {s.id: s for s in task.samples}
+    rows = [json.loads(line) for line in (TASK_DIR / "panel.jsonl").read_text(encoding="utf-8").splitlines()]
+    for r in rows:
+        assert r["sample_id"] in truth and len(r["items"]) == 9 and r["total"] == sum(r["items"]), r
+        assert r["text"] in ("current", "superseded")
+    return [r for r in rows if r["text"] == "current"], truth
+
+
+def test_the_blind_panel_covers_the_tier(panel):
+    current, truth = panel
+    per = Counter(r["sample_id"] for r in current)
+    assert all(per[s] >= 3 for s in truth if s.endswith("-en"))
+    others = [s for s in truth if not s.endswith("-en")]
+    assert sum(per[s] >= 3 for s in others) >= len(others) // 3  # a stratified third, three readers each
+
+
+def test_the_blind_panel_lands_where_the_tier_promises(panel):
+    """The figures the dataset card reports: one reader within 1.0-3.0 points of construction,
+    at most 80% of items exact, the panel mean within 2.5, no dialogue whose panel median misses
+    by 4 or more, and no arm gap above 0.5 (localization did not change the severity)."""
+    current, truth = panel
+    err = [abs(r["total"] - truth[r["sample_id"]].true_total) for r in current]
+    exact = np.mean([a == b for r in current for a, b in zip(r["items"], truth[r["sample_id"]].true_items)])
+    by = defaultdict(list)
+    for r in current:
+        by[r["sample_id"]].append(r["total"])
+    panel_err = [abs(np.mean(v) - truth[s].true_total) for s, v in by.items()]
+    assert 1.0 <= np.mean(err) <= 3.0 and exact <= 0.80 and np.mean(panel_err) <= 2.5
+    assert all(abs(np.median(v) - truth[s].true_total) < 4 for s, v in by.items()), \
+        [s for s, v in by.items() if abs(np.median(v) - truth[s].true_total) >= 4]
+    for lang in LANGS:
+        means = {arm: [np.mean(v) for s, v in by.items() if truth[s].language == lang and truth[s].arm == arm]
+                 for arm in ("translated", "localized")}
+        assert abs(np.mean(means["localized"]) - np.mean(means["translated"])) <= 0.5, lang
