@@ -90,7 +90,7 @@ def run(
     from ._console import esc
 
     from ..models import load_models_file, resolve_judges
-    from ..runner import RunConfig, default_cache_dir, execute_run
+    from ..runner import RunConfig, check_run_rules, default_cache_dir, execute_run
     from ..tasks import load_task
 
     console = Console(stderr=True, soft_wrap=True)
@@ -101,10 +101,7 @@ def run(
             raise InputError(f"--task {ref}: no samples left after --language/--arm/--limit "
                              f"(languages: {', '.join(load_task(ref).languages)})")
         tasks.append(t)
-    if len({(t.scale.name, t.mode) for t in tasks}) > 1:
-        raise InputError("--task: tasks of one run must share a scale and mode; run them separately")
-    if len({t.name for t in tasks}) < len(tasks):
-        raise InputError("--task: the same task given twice")
+    check_run_rules(tasks)
     named = load_models_file(models_file) if models_file else {}
     judges = resolve_judges(model, named=named, api_base=api_base, concurrency=concurrency,
                             timeout=timeout, max_retries=max_retries)

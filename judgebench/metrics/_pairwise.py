@@ -73,7 +73,10 @@ def decision_agreement(ok, /, *, baseline: str, language: str) -> dict[str, Any]
     def decisions(lang: str) -> dict[tuple, str]:
         out = {}
         for row in ok[ok["language"] == lang].itertuples(index=False):
-            a_case, b_case = row.pair_id.split("|")
+            if isinstance(row.a_pair_id, str) and isinstance(row.b_pair_id, str):
+                a_case, b_case = row.a_pair_id, row.b_pair_id
+            else:  # runs written before the structured fields
+                a_case, b_case = row.pair_id.split("|", 1)
             chosen = a_case if row.pred_choice == "A" else b_case if row.pred_choice == "B" else "tie"
             out[(a_case, b_case, row.repeat)] = chosen
         return out
@@ -89,8 +92,8 @@ def pairwise_run_metrics(
     """The metrics.json document of a pairwise run."""
     import pandas as pd
 
-    cols = ["model", "language", "repeat", "status", "pair_id", "a_id", "b_id", "true_a", "true_b",
-            "true_choice", "pred_choice"]
+    cols = ["model", "language", "repeat", "status", "pair_id", "a_id", "b_id", "a_pair_id", "b_pair_id",
+            "true_a", "true_b", "true_choice", "pred_choice"]
     df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
     models: dict[str, Any] = {}
     for model, g in df.groupby("model", sort=False):

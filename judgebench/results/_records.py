@@ -51,6 +51,8 @@ class PairJudgment(_Base):
 
     a_id: str = Field(description="Sample shown first (A).")
     b_id: str = Field(description="Sample shown second (B).")
+    a_pair_id: Optional[str] = Field(default=None, description="Case of A (the structured form of pair_id, safe for ids containing '|').")
+    b_pair_id: Optional[str] = Field(default=None, description="Case of B.")
     true_a: int = Field(description="True total of A.")
     true_b: int = Field(description="True total of B.")
     true_choice: Literal["A", "B", "tie"] = Field(description="The truly more severe dialogue, or tie.")

@@ -3,7 +3,7 @@
 from ._cache import ResponseCache, cache_key, cache_stats, clear_cache, default_cache_dir
 from ._call import cached_call
 from ._estimate import ANSWER_TOKENS, estimate_run
-from ._run import RunConfig, RunOutcome, execute_run, plan_jobs
+from ._run import RunConfig, RunOutcome, check_run_rules, execute_run, plan_jobs
 
 __all__ = [
     "ANSWER_TOKENS",
@@ -12,6 +12,7 @@ __all__ = [
     "RunConfig",
     "RunOutcome",
     "cache_key",
+    "check_run_rules",
     "cached_call",
     "cache_stats",
     "clear_cache",

@@ -79,6 +79,7 @@ def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attem
     if isinstance(item, Pair):
         record = PairJudgment(
             **common, pair_id=f"{item.a.pair_id}|{item.b.pair_id}", a_id=item.a.id, b_id=item.b.id,
+            a_pair_id=item.a.pair_id, b_pair_id=item.b.pair_id,
             true_a=item.a.true_total, true_b=item.b.true_total, true_choice=_truth_choice(item),
             pred_choice=result.value if isinstance(result, Choice) else None,
         )

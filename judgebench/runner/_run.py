@@ -171,9 +171,22 @@ def execute_run(
         store.close()
 
 
+def check_run_rules(tasks: list[Task]) -> None:
+    """One run scores one scale in one mode against one baseline language: anything else could
+    not share one metrics document (the CLI calls this too, before loading judges)."""
+    if not tasks:
+        raise InputError("a run needs at least one task")
+    if len({(t.scale, t.mode, t.baseline_language) for t in tasks}) > 1:
+        raise InputError("--task: tasks of one run must share a scale, a mode and a baseline language; run them separately")
+    if len({t.name for t in tasks}) < len(tasks):
+        raise InputError("--task: the same task given twice")
+
+
 def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOutcome:
     from .. import __version__
     from ..metrics import run_metrics
+
+    check_run_rules(config.tasks)
 
     run: dict[str, Any] = {
         "run_id": config.out.name or uuid.uuid4().hex[:8],
