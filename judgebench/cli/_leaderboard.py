@@ -53,21 +53,25 @@ def leaderboard(
         if output:
             output.write_text(console.export_text(), encoding="utf-8")
         return
-    if format == BoardFormat.json:
-        text = json.dumps({"primary_metric": reports.PRIMARY, "rows": rows}, indent=2, ensure_ascii=False) + "\n"
-    elif format == BoardFormat.csv:
-        text = reports.csv_text(header, cells)
-    elif format == BoardFormat.markdown:
+    pairwise = bool(rows) and "accuracy" in rows[0]
+    ranking = ("Ranked by accuracy without ties (higher is better), then position consistency."
+               if pairwise else "Ranked by MAE of the predicted total (lower is better), then mean |gap|, then coverage.")
+    if format == BoardFormat.markdown:
         prov = (loaded[0][1].get("provenance") or {}) if loaded else {}
         tasks = ", ".join(t["name"] for t in prov.get("tasks", [])) or "?"
         text = (f"# judgebench leaderboard\n\nTask `{tasks}`, prompt `{prov.get('prompt_hash')}`; "
                 f"runs: {', '.join(label for label, _ in loaded)}.\n\n" + reports.markdown(header, cells) + (
-            "\nRanked by MAE of the predicted total (lower is better; pairwise runs by accuracy). "
-            "`mean |gap|`: mean over languages of |mean pred(language) − pred(baseline)| per case; "
-            "coverage: share of judgments scored.\n"))
+            f"\n{ranking} " + ("" if pairwise else
+            "`mean |gap|`: mean over languages of |mean pred(language) − pred(baseline)| per case; ")
+            + "coverage: share of judgments scored.\n"))
+    elif format == BoardFormat.json:
+        text = json.dumps({"primary_metric": "accuracy" if pairwise else reports.PRIMARY, "rows": rows},
+                          indent=2, ensure_ascii=False) + "\n"
+    elif format == BoardFormat.csv:
+        text = reports.csv_text(header, cells)
     else:
         text = reports.html_page("judgebench leaderboard", reports.html_table(header, cells)
-                                 + "<p class='note'>Ranked by MAE of the predicted PHQ-9 total (lower is better).</p>")
+                                 + f"<p class='note'>{ranking}</p>")
     if output:
         output.write_text(text, encoding="utf-8")
     else:

@@ -4,8 +4,8 @@ in its current text):
 
     python tasks/phq9-passive/panel_run.py results/passive-en-panel
 
-Two "judges": one blind reader (the three readings of a dialogue are its repeats, so the metrics'
-reliability block is the readers' agreement with each other) and the panel mean of three.
+One "judge": a blind reader, the three readings of a dialogue being its repeats (so the metrics'
+reliability block is the readers' agreement with each other; the panel mean is in README.md).
 The readers are language models given the judge's rubric, not clinicians (see README.md).
 """
 
@@ -36,14 +36,14 @@ def main(out: Path) -> None:
     for sid, rs in sorted(readings.items()):
         s = samples[sid]
         common = {"task": task.name, "sample_id": sid, "pair_id": s.pair_id, "language": "en", "arm": s.arm,
-                  "status": "ok", "true_total": s.true_total, "true_items": list(s.true_items),
+                  "status": "ok", "error": None, "flags": [], "cached": False, "latency_s": None,
+                  "usage": None, "cost_usd": None, "attempts": 0,
+                  "true_total": s.true_total, "true_items": list(s.true_items),
                   "true_items_range": [list(x) for x in s.true_items_range], "hidden_items": list(s.hidden_items or ())}
         for i, r in enumerate(rs[:3]):
             records.append({**common, "model": "blind LLM reader (one of three)", "repeat": i,
+                            "raw": json.dumps({"items": r["items"], "total": r["total"]}),
                             "pred_items": r["items"], "pred_total": r["total"]})
-        items = [sum(r["items"][j] for r in rs[:3]) / len(rs[:3]) for j in range(9)]
-        records.append({**common, "model": "blind LLM panel (mean of three)", "repeat": 0,
-                        "pred_items": items, "pred_total": sum(items)})
     metrics = run_metrics(records, scale=task.scale, baseline_language="en", run_id=out.name)
     metrics["provenance"] = {"tasks": [{"name": task.name, "content_hash": task.content_hash}],
                              "prompt_hash": PromptBuilder(task.scale, task.prompt_template).hash,
