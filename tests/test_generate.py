@@ -75,3 +75,12 @@ def test_only_real_dialogues_count_and_a_failed_run_keeps_the_old_file(judgebenc
                           "--out", str(out), check=1)
     assert "only 1 turns" in proc.stderr and "without a word" in proc.stderr and "0 of 1" in proc.stderr
     assert out.read_text() == "precious\n"
+
+
+def test_generate_dry_run_sends_nothing_and_writes_nothing(judgebench, tmp_path):
+    out = tmp_path / "never.jsonl"
+    with OpenAIServer(lambda body: Reply(content=_dialogue("hello"))) as srv:
+        proc = judgebench("generate", "--personas", str(PERSONAS), "--model", "openai/w", "--api-base", srv.url,
+                          "--out", str(out), "--dry-run", check=0)
+        assert not srv.requests and not out.exists()
+    assert "3 dialogues" in proc.stdout and "3 calls to make" in proc.stdout and "g01-en" in proc.stdout

@@ -35,13 +35,14 @@ def generate(
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Response cache directory.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: list the dialogues that would be written and which the cache already holds.")] = False,
 ) -> None:
     """Generate evaluation dialogues from persona specifications (item vector or total, symptoms,
     demographics) with any litellm model: written from scratch, translated, or localized (the
     persona-localization study's method). Output is a task JSONL with provenance (generator
     model, prompt hash, persona) in meta; every sample is validated before it is written, and
     every failure is reported (exit 1 if any)."""
-    from ..generate import GenerationRequest, generate_dialogues, load_personas
+    from ..generate import GenerationRequest, generate_dialogues, load_personas, plan_generation
     from ..models import load_models_file, resolve_judges
     from ..runner import default_cache_dir
     from ..tasks import load_task
@@ -62,6 +63,18 @@ def generate(
     named = load_models_file(models_file) if models_file else {}
     generator = resolve_judges([model], named=named, api_base=api_base, concurrency=concurrency)[0]
     requests = [GenerationRequest(p, arm.value, language, nationality, sources.get(p.id)) for p in people]
+    cache = None if no_cache else (cache_dir or default_cache_dir())
+    if dry_run:
+        rows = plan_generation(requests, generator, cache_dir=cache, temperature=temperature, max_tokens=max_tokens)
+        if as_json:
+            typer.echo(json.dumps({"generator": generator.model, "out": str(out), "dialogues": rows}, indent=2))
+        else:
+            cached = sum(r["cached"] for r in rows)
+            typer.echo(f"dry run, nothing sent: {len(rows)} dialogues with {generator.model} -> {out} "
+                       f"({cached} from cache, {len(rows) - cached} calls to make)")
+            for r in rows:
+                typer.echo(f"  {r['id']}{'  (cached)' if r['cached'] else ''}")
+        return
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -73,7 +86,7 @@ def generate(
                   console=console, disable=as_json) as progress:
         bar = progress.add_task("generate", total=len(requests))
         results = generate_dialogues(
-            requests, generator, out=out, cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+            requests, generator, out=out, cache_dir=cache,
             temperature=temperature, max_tokens=max_tokens, on_done=lambda r: progress.advance(bar),
         )
     failures = [(req.sample_id, reason) for req, obj, reason in results if obj is None]

@@ -19,6 +19,17 @@ def _progress(console):
         TimeRemainingColumn,
     )
 
+    class Remaining(TimeRemainingColumn):
+        """No estimate until a few judgments are done: the first one includes loading the model
+        or warming the connection, and an ETA drawn from it is hours off."""
+
+        def render(self, task):
+            if task.completed < min(5, max(1, (task.total or 0) // 20)):
+                from rich.text import Text
+
+                return Text("ETA after 5 judgments", style="progress.remaining")
+            return super().render(task)
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -27,7 +38,7 @@ def _progress(console):
         TextColumn("{task.fields[rate]}"),
         TextColumn("[green]{task.fields[ok]} ok[/] [yellow]{task.fields[bad]} unscored[/] [red]{task.fields[err]} errors[/]"),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        Remaining(),
         console=console,
         transient=False,
     )

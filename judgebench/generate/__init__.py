@@ -2,6 +2,6 @@
 
 from ._personas import Persona, load_personas
 from ._prompts import Arm, generation_prompt_hash
-from ._run import GenerationRequest, generate_dialogues
+from ._run import GenerationRequest, generate_dialogues, plan_generation
 
-__all__ = ["Arm", "GenerationRequest", "Persona", "generate_dialogues", "generation_prompt_hash", "load_personas"]
+__all__ = ["Arm", "GenerationRequest", "Persona", "generate_dialogues", "generation_prompt_hash", "load_personas", "plan_generation"]

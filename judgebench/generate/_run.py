@@ -104,6 +104,27 @@ async def _generate_all(requests, generator: JudgeSpec, cache: ResponseCache, *,
     return list(await asyncio.gather(*(one(r) for r in requests)))
 
 
+def plan_generation(requests: list[GenerationRequest], generator: JudgeSpec, *, cache_dir: Path | None,
+                    temperature: float = 0.7, max_tokens: int = 4000) -> list[dict[str, Any]]:
+    """What ``generate`` would do, sending nothing: per dialogue its id and whether the cache
+    already holds the answer."""
+    from ..runner import call_key
+
+    cache = ResponseCache(cache_dir if cache_dir and cache_dir.exists() else None)
+    sampling = {"temperature": temperature, "max_tokens": max_tokens, **generator.params}
+    try:
+        rows = []
+        for req in requests:
+            messages = generation_messages(req.persona, arm=req.arm, language=req.language,
+                                           nationality=req.nationality, source=req.source)
+            key = call_key(generator, messages, sampling=sampling, schema=DIALOGUE_SCHEMA)
+            rows.append({"id": req.sample_id, "cached": cache.get(key) is not None,
+                         "prompt_characters": sum(len(m["content"]) for m in messages)})
+        return rows
+    finally:
+        cache.close()
+
+
 def generate_dialogues(requests: list[GenerationRequest], generator: JudgeSpec, *, out: Path,
                        cache_dir: Path | None, temperature: float = 0.7, max_tokens: int = 4000,
                        on_done=lambda result: None) -> list[tuple[GenerationRequest, dict | None, str | None]]:

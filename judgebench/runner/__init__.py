@@ -1,7 +1,7 @@
 """The cached async judge runner."""
 
 from ._cache import ResponseCache, cache_key, cache_stats, clear_cache, default_cache_dir
-from ._call import cached_call
+from ._call import cached_call, call_key
 from ._estimate import ANSWER_TOKENS, estimate_run
 from ._run import RunConfig, RunOutcome, check_run_rules, execute_run, plan_jobs
 
@@ -14,6 +14,7 @@ __all__ = [
     "cache_key",
     "check_run_rules",
     "cached_call",
+    "call_key",
     "cache_stats",
     "clear_cache",
     "default_cache_dir",
