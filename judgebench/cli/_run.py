@@ -27,7 +27,7 @@ def _progress(console):
             if task.completed < min(5, max(1, (task.total or 0) // 20)):
                 from rich.text import Text
 
-                return Text("ETA after 5 judgments", style="progress.remaining")
+                return Text("ETA soon", style="progress.remaining")
             return super().render(task)
 
     return Progress(
