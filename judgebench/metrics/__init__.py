@@ -24,6 +24,7 @@ from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
 from ._frame import STATUSES, check_judgments, prepare_frame, records_frame
 from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
+from ._pairwise import pairwise_run_metrics
 from ._plausible import in_range_rate, visible_total_mae
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
 from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_table, per_pair, run_metrics
@@ -58,6 +59,7 @@ __all__ = [
     "mean_within_sample_sd",
     "metrics_table",
     "none_paths",
+    "pairwise_run_metrics",
     "pearson_r",
     "per_pair",
     "percentile_ci",

@@ -248,7 +248,7 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
     records = [r for r in store.iter_records() if job_key(r) in wanted]
     task0 = config.tasks[0]
     if task0.mode == "pairwise":
-        from ..metrics._pairwise import pairwise_run_metrics
+        from ..metrics import pairwise_run_metrics
 
         metrics = pairwise_run_metrics(
             records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
