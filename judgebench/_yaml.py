@@ -57,3 +57,29 @@ def read_yaml_with_lines(path: Path, what: str, *, error: type[InputError] = Inp
     node = yaml.compose(text) if isinstance(data, dict) else None
     lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)} if node else {}
     return data, lines
+
+
+def read_yaml_with_paths(path: Path, what: str, *, error: type[InputError] = InputError) -> tuple[Any, dict[str, int]]:
+    """Parsed YAML and the line of every key path in it (``judges.a.timeout``, ``data[1]``), so a
+    problem deep in a file still points at its line."""
+    import yaml
+
+    data, _ = read_yaml_with_lines(path, what, error=error)
+    lines: dict[str, int] = {}
+
+    def walk(node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    name = f"{prefix}.{key.value}" if prefix else str(key.value)
+                    lines.setdefault(name, key.start_mark.line + 1)
+                    walk(value, name)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, value in enumerate(node.value):
+                name = f"{prefix}[{i}]"
+                lines.setdefault(name, value.start_mark.line + 1)
+                walk(value, name)
+
+    if data is not None:
+        walk(yaml.compose(path.read_text(encoding="utf-8"), Loader=_loader()), "")
+    return data, lines

@@ -25,4 +25,4 @@ def test_two_servers_share_the_judgments(judgebench, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("judges:\n  fleet:\n    model: openai/qwen\n    deployments:\n      - {rpm: 5}\n")
     proc = judgebench("run", "--task", MINI, "--models-file", str(bad), "--model", "fleet")
-    assert proc.returncode == 2 and "deployments[0]: needs at least api_base" in proc.stderr
+    assert proc.returncode == 2 and "deployments[0].api_base: required" in proc.stderr

@@ -299,7 +299,8 @@ def test_more_places_that_once_printed_tracebacks_exit_2(judgebench, tmp_path):
     models = tmp_path / "m.yaml"
     models.write_text("judges:\n  a: {model: openai/x, timeout: -1, max_retries: -2, structured_output: off}\n")
     proc = judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "a", check=2)
-    assert "timeout: -1 must be" in proc.stderr and "max_retries: -2 must be" in proc.stderr
+    assert "judges.a.timeout: -1: input should be greater than 0" in proc.stderr
+    assert "judges.a.max_retries: -2: input should be greater than or equal to 0" in proc.stderr
     assert "structured_output" not in proc.stderr  # unquoted `off` reads as false and is accepted
     proc = judgebench("report", "results/baseline", "--format", "markdown", "--output", str(tmp_path / "no" / "x.md"), check=2)
     assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .._yaml import read_yaml
 from ..errors import InputError
+
 
 Direction = Literal["lower_is_better", "higher_is_better"]
 
@@ -81,6 +81,32 @@ DEFAULT = GateConfig(
 )
 
 
+def _schema():
+    """The tolerances file as pydantic models (built on first use: pydantic stays off the
+    start-up path of every other command)."""
+    from pydantic import Field, NonNegativeFloat, model_validator
+
+    from .._config import Strict
+
+    class ToleranceSpec(Strict):
+        absolute: NonNegativeFloat | None = Field(default=None, description="Largest move in the worse direction, in the metric's units.")
+        relative: NonNegativeFloat | None = Field(default=None, description="Largest move in the worse direction, as a share of the baseline value.")
+
+        @model_validator(mode="after")
+        def _one(self):
+            if self.absolute is None and self.relative is None:
+                raise ValueError("give {absolute: X} and/or {relative: Y}")
+            return self
+
+    class File(Strict):
+        metrics: dict[str, ToleranceSpec] = Field(default_factory=dict)
+        per_language: bool = True
+        max_abs_gap: NonNegativeFloat | None = None
+        max_gap_increase: NonNegativeFloat | None = DEFAULT.max_gap_increase
+
+    return File
+
+
 def load_gate_config(path: Path) -> GateConfig:
     """Read tolerances from YAML::
 
@@ -91,35 +117,17 @@ def load_gate_config(path: Path) -> GateConfig:
         max_abs_gap: 2.0
         max_gap_increase: 1.0
     """
-    data = read_yaml(path, "tolerances") or {}
-    problems: list[str] = []
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping with 'metrics', 'per_language', 'max_abs_gap', 'max_gap_increase'")
-    for key in data:
-        if key not in ("metrics", "per_language", "max_abs_gap", "max_gap_increase"):
-            problems.append(f"{path}: {key}: unknown key")
-    metrics: dict[str, Tolerance] = {}
-    for name, spec in (data.get("metrics") or {}).items():
-        if direction(str(name)) is None:
-            problems.append(f"{path}: metrics.{name}: unknown metric; known: {', '.join(DIRECTIONS)}, auc.N")
-            continue
-        if not isinstance(spec, dict) or not set(spec) <= {"absolute", "relative"} or not spec:
-            problems.append(f"{path}: metrics.{name}: give {{absolute: X}} and/or {{relative: Y}}")
-            continue
-        try:
-            metrics[name] = Tolerance(**{k: float(v) for k, v in spec.items()})
-        except (TypeError, ValueError):
-            problems.append(f"{path}: metrics.{name}: tolerances must be numbers")
-    if problems:
-        raise InputError(problems)
+    from .._config import load_config
 
-    def num(key: str, default: Any) -> Any:
-        v = data.get(key, default)
-        return None if v is None else float(v)
-
+    spec, lines = load_config(_schema(), path, "tolerances")
+    unknown = [f"{path}:{lines.get(f'metrics.{m}', 1)}: metrics.{m}: unknown metric; known: {', '.join(DIRECTIONS)}, auc.N"
+               for m in spec.metrics if direction(str(m)) is None]
+    if unknown:
+        raise InputError(unknown)
+    metrics = {name: Tolerance(absolute=t.absolute, relative=t.relative) for name, t in spec.metrics.items()}
     return GateConfig(
         metrics=metrics or DEFAULT.metrics,
-        per_language=bool(data.get("per_language", True)),
-        max_abs_gap=num("max_abs_gap", None),
-        max_gap_increase=num("max_gap_increase", DEFAULT.max_gap_increase),
+        per_language=spec.per_language,
+        max_abs_gap=spec.max_abs_gap,
+        max_gap_increase=spec.max_gap_increase,
     )

@@ -6,14 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .._yaml import read_yaml
 from ..errors import InputError
 from ..redaction import public_params, public_url, register_config_secrets
 from ._local import DEFAULT_LOCAL_MODEL, LOCAL_PROVIDER
 
 StructuredOutput = Literal["auto", "schema", "json", "off"]
-_JUDGE_KEYS = {"model", "api_base", "concurrency", "params", "structured_output", "timeout", "max_retries", "deployments"}
-_DEPLOYMENT_KEYS = {"model", "api_base", "rpm", "tpm", "weight"}
 
 
 @dataclass(frozen=True)
@@ -63,66 +60,52 @@ class JudgeSpec:
         }
 
 
-def _judge_from_mapping(name: str, spec: Any, where: str) -> JudgeSpec:
-    if not isinstance(spec, dict):
-        raise InputError(f"{where}: judges.{name}: must be a mapping with at least 'model'")
-    problems = [
-        f"{where}: judges.{name}.{k}: unknown key; known: {', '.join(sorted(_JUDGE_KEYS))}"
-        for k in spec if k not in _JUDGE_KEYS
-    ]
-    if not isinstance(spec.get("model"), str) or not spec["model"]:
-        problems.append(f"{where}: judges.{name}.model: required, a litellm model string")
-    conc = spec.get("concurrency", 8)
-    if not isinstance(conc, int) or conc < 1:
-        problems.append(f"{where}: judges.{name}.concurrency: {conc!r} must be an integer >= 1")
-    params = spec.get("params", {})
-    if not isinstance(params, dict):
-        problems.append(f"{where}: judges.{name}.params: must be a mapping of litellm parameters")
-    timeout = spec.get("timeout", 120.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        problems.append(f"{where}: judges.{name}.timeout: {timeout!r} must be a number of seconds > 0")
-    retries = spec.get("max_retries", 4)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        problems.append(f"{where}: judges.{name}.max_retries: {retries!r} must be an integer >= 0")
-    if "api_base" in spec and not isinstance(spec["api_base"], str):
-        problems.append(f"{where}: judges.{name}.api_base: must be a URL string")
-    so = spec.get("structured_output", "auto")
-    if so is False:
-        so = "off"  # YAML reads an unquoted `off` as false
-    if so not in ("auto", "schema", "json", "off"):
-        problems.append(f"{where}: judges.{name}.structured_output: {so!r} must be auto, schema, json or off")
-    deployments = spec.get("deployments") or []
-    if not isinstance(deployments, list):
-        problems.append(f"{where}: judges.{name}.deployments: must be a list of {{api_base, rpm, tpm}}")
-        deployments = []
-    for i, d in enumerate(deployments):
-        if not isinstance(d, dict) or not d.get("api_base"):
-            problems.append(f"{where}: judges.{name}.deployments[{i}]: needs at least api_base")
-            continue
-        for k in d:
-            if k not in _DEPLOYMENT_KEYS:
-                problems.append(f"{where}: judges.{name}.deployments[{i}].{k}: unknown key; known: {', '.join(sorted(_DEPLOYMENT_KEYS))}")
-    if problems:
-        raise InputError(problems)
-    return JudgeSpec(
-        name=name,
-        model=spec["model"],
-        api_base=spec.get("api_base"),
-        concurrency=conc,
-        params=params,
-        structured_output=so,
-        timeout=float(timeout),
-        max_retries=retries,
-        deployments=tuple(deployments),
-    )
+def _schema():
+    """The models file as pydantic models (built on first use, off the CLI's start-up path)."""
+    from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveFloat, PositiveInt
+    from typing_extensions import Annotated
+
+    from .._config import Strict
+
+    def _off(value: Any) -> Any:
+        return "off" if value is False else value  # YAML reads an unquoted `off` as false
+
+    class Deployment(Strict):
+        api_base: str = Field(description="Base URL of one replica.")
+        model: str | None = Field(default=None, description="Model string on that replica (default: the judge's).")
+        rpm: PositiveInt | None = None
+        tpm: PositiveInt | None = None
+        weight: PositiveFloat | None = None
+
+    class Judge(Strict):
+        model: str = Field(min_length=1, description="A litellm model string, e.g. openai/gpt-4o-mini.")
+        api_base: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server.")
+        concurrency: PositiveInt = Field(default=8, description="Requests in flight for this judge.")
+        params: dict[str, Any] = Field(default_factory=dict, description="Any litellm parameter.")
+        structured_output: Annotated[StructuredOutput, BeforeValidator(_off)] = "auto"
+        timeout: PositiveFloat = Field(default=120.0, description="Seconds per call.")
+        max_retries: NonNegativeInt = Field(default=4, description="Retries after transient failures.")
+        deployments: list[Deployment] = Field(default_factory=list, description="Replicas behind litellm's Router.")
+
+    class File(Strict):
+        judges: dict[str, Judge] = Field(description="Judge name -> settings.")
+
+    return File
 
 
 def load_models_file(path: Path) -> dict[str, JudgeSpec]:
     """Read ``judges: {name: {model: ..., api_base: ..., concurrency: ..., params: {...}}}``."""
-    data = read_yaml(path, "models file")
-    if not isinstance(data, dict) or not isinstance(data.get("judges"), dict):
-        raise InputError(f"{path}: expected a top-level 'judges:' mapping of name -> settings")
-    return {name: _judge_from_mapping(str(name), spec, str(path)) for name, spec in data["judges"].items()}
+    from .._config import load_config
+
+    spec, _ = load_config(_schema(), path, "models file")
+    return {
+        str(name): JudgeSpec(
+            name=str(name), model=j.model, api_base=j.api_base, concurrency=j.concurrency, params=dict(j.params),
+            structured_output=j.structured_output, timeout=float(j.timeout), max_retries=j.max_retries,
+            deployments=tuple(d.model_dump(exclude_none=True) for d in j.deployments),
+        )
+        for name, j in spec.judges.items()
+    }
 
 
 def resolve_judges(
