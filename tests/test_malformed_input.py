@@ -17,7 +17,7 @@ EXPECTED = {
     "duplicate_pair_language.jsonl": ":2: pair_id: 'a' already has a 'en' sample",
     "wrong_shaped_turns.jsonl": ":1: turns[0]: must be an object",
     "total_out_of_scale.jsonl": ":1: truth.total: 30 is not in 0..27",
-    "bad_yaml": "task.yaml:3: mode: 'ranking' must be pointwise or pairwise",
+    "bad_yaml": "task.yaml:3: mode: 'ranking': input should be 'pointwise' or 'pairwise'",
 }
 
 

@@ -63,7 +63,7 @@ class JudgeSpec:
 def _schema():
     """The models file as pydantic models (built on first use, off the CLI's start-up path)."""
     from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveFloat, PositiveInt
-    from typing_extensions import Annotated
+    from typing import Annotated
 
     from .._config import Strict
 

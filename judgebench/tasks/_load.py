@@ -6,14 +6,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .._yaml import read_yaml_with_lines
 from ..errors import InputError, TaskError
 from ..scales import PHQ9, get_scale, scale_from_mapping
 from ._records import Task
 from ._validate import check_uniqueness, read_samples
 
 TASK_FILE = "task.yaml"
-_TASK_KEYS = {"name", "description", "scale", "baseline_language", "mode", "data", "prompt"}
 
 
 def bundled_tasks_dir() -> Path:
@@ -50,26 +48,32 @@ def resolve_task_path(ref: str) -> Path:
     )
 
 
+def _task_schema():
+    """task.yaml as a pydantic model (built on first use, off the CLI's start-up path)."""
+    from typing import Literal, Union
+
+    from pydantic import Field
+
+    from .._config import Strict
+
+    class TaskFile(Strict):
+        name: str | None = Field(default=None, description="Task name (default: the directory's).")
+        description: str = ""
+        scale: Union[str, dict[str, Any]] = Field(default="phq9", description="phq9 | phq8 | bdi2, or a mapping defining a scale.")
+        baseline_language: str = "en"
+        mode: Literal["pointwise", "pairwise"] = "pointwise"
+        data: list[str] | None = Field(default=None, description="File names or globs inside the task directory.")
+        prompt: str | None = Field(default=None, description="A prompt template file inside the task directory.")
+
+    return TaskFile
+
+
 def _read_task_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    """The checked task.yaml mapping and the line of each key."""
-    spec, lines = read_yaml_with_lines(path, TASK_FILE, error=TaskError)
-    if not isinstance(spec, dict):
-        raise TaskError(f"{path}:1: expected a mapping of keys ({', '.join(sorted(_TASK_KEYS))})")
-    problems = []
-    for key in spec:
-        if key not in _TASK_KEYS:
-            problems.append(f"{path}:{lines.get(str(key), 1)}: {key}: unknown key; known: {', '.join(sorted(_TASK_KEYS))}")
-    for key in ("name", "description", "baseline_language", "prompt"):
-        if key in spec and not isinstance(spec[key], str):
-            problems.append(f"{path}:{lines.get(key, 1)}: {key}: must be a string")
-    if spec.get("mode", "pointwise") not in ("pointwise", "pairwise"):
-        problems.append(f"{path}:{lines.get('mode', 1)}: mode: {spec['mode']!r} must be pointwise or pairwise")
-    data = spec.get("data")
-    if data is not None and not (isinstance(data, list) and all(isinstance(d, str) for d in data)):
-        problems.append(f"{path}:{lines.get('data', 1)}: data: must be a list of file names or globs")
-    if problems:
-        raise TaskError(problems)
-    return spec, lines
+    """The checked task.yaml mapping and the line of each key (path)."""
+    from .._config import load_config
+
+    spec, lines = load_config(_task_schema(), path, TASK_FILE, error=TaskError)
+    return spec.model_dump(exclude_none=True), lines
 
 
 _PLACEHOLDERS = {"pointwise": ("{dialogue}",), "pairwise": ("{dialogue_a}", "{dialogue_b}")}
