@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._text import terminal_safe
+
 
 def stdout_console(*, record: bool = False):
     """A rich console on stdout; when piped or captured it stays wide enough for our tables
@@ -14,9 +16,6 @@ def stdout_console(*, record: bool = False):
     return console
 
 
-def terminal_safe(text: object) -> str:
-    """Control characters (terminal escape sequences) shown as ``\\xNN`` instead of obeyed."""
-    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in str(text))
 
 
 def esc(text: object) -> str:

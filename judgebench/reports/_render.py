@@ -14,10 +14,12 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     from rich.table import Table
     from rich.text import Text
 
+    from .._text import terminal_safe
+
     def plain(value: Any) -> Text:
         # names, languages and reasons come from data and servers: never parsed as markup or
         # sent to the terminal as escape sequences
-        return Text("".join(c if c.isprintable() or c == "\n" else f"\\x{ord(c):02x}" for c in str(value)))
+        return Text(terminal_safe(value, newlines=True))
 
     base = metrics.get("baseline_language", "en")
     tables = []
