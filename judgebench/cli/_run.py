@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AllJudgmentsFailed, ErrorRateExceeded, InputError
+from ._console import esc
 
 DEFAULT_TASK = "phq9-multilingual"
 
@@ -98,97 +99,110 @@ def run(
     """
     from rich.console import Console
 
-    from ._console import esc
-
     from ..models import load_models_file, resolve_judges
     from ..runner import RunConfig, check_run_rules, default_cache_dir, execute_run
-    from ..tasks import load_task
 
     console = Console(stderr=True, soft_wrap=True)
-    tasks = []
-    for ref in task or [DEFAULT_TASK]:
-        t = load_task(ref).select(languages=language or None, arms=arm or None, limit=limit)
-        if not t.samples:
-            raise InputError(f"--task {ref}: no samples left after --language/--arm/--limit "
-                             f"(languages: {', '.join(load_task(ref).languages)})")
-        tasks.append(t)
+    tasks = _load_tasks(task or [DEFAULT_TASK], language=language, arm=arm, limit=limit)
     check_run_rules(tasks)
     named = load_models_file(models_file) if models_file else {}
     judges = resolve_judges(model, named=named, api_base=api_base, concurrency=concurrency,
                             timeout=timeout, max_retries=max_retries)
-    if out is None:
-        out = Path("results") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = out or Path("results") / datetime.now().strftime("%Y%m%d-%H%M%S")
     config = RunConfig(
-        tasks=tasks,
-        judges=judges,
-        out=out,
-        repeats=repeats,
-        temperature=temperature,
-        max_tokens=max_tokens,
+        tasks=tasks, judges=judges, out=out, repeats=repeats, temperature=temperature, max_tokens=max_tokens,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
-        selection={"languages": language, "arms": arm, "limit": limit},
-        max_retry_wait=max_retry_wait,
+        selection={"languages": language, "arms": arm, "limit": limit}, max_retry_wait=max_retry_wait,
     )
-
     if dry_run:
         _print_estimate(config, as_json=as_json)
         return
+    shown = _Progress(console, out, enabled=not quiet and console.is_terminal)
+    try:
+        outcome = execute_run(config, on_start=shown.start, on_done=shown.advance)
+    except KeyboardInterrupt:
+        shown.stop()
+        console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {esc(out)} to resume")
+        raise typer.Exit(130) from None
+    finally:
+        shown.stop()
+    _print_outcome(outcome, out, console, as_json=as_json)
+    _raise_for_failures(outcome, out, max_error_rate)
 
-    progress = None if quiet or not console.is_terminal else _progress(console)
-    bars: dict[str, int] = {}
-    counts: dict[str, dict[str, int]] = {}
 
-    def on_start(jobs, n_done):
+def _load_tasks(refs: list[str], *, language: list[str], arm: list[str], limit: int | None) -> list:
+    from ..tasks import load_task
+
+    tasks = []
+    for ref in refs:
+        full = load_task(ref)
+        t = full.select(languages=language or None, arms=arm or None, limit=limit)
+        if not t.samples:
+            raise InputError(f"--task {ref}: no samples left after --language/--arm/--limit "
+                             f"(languages: {', '.join(full.languages)})")
+        tasks.append(t)
+    return tasks
+
+
+class _Progress:
+    """One bar per judge with ok / unscored / error counts; nothing when quiet or piped."""
+
+    def __init__(self, console, out: Path, *, enabled: bool):
+        self.console, self.out = console, out
+        self.progress = _progress(console) if enabled else None
+        self.bars: dict[str, int] = {}
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def start(self, jobs, n_done: int) -> None:
         if n_done:
-            console.print(f"[dim]resuming {esc(out)}: {n_done} judgments already done[/]")
-        if progress is None:
+            self.console.print(f"[dim]resuming {esc(self.out)}: {n_done} judgments already done[/]")
+        if self.progress is None:
             return
-        progress.start()
+        self.progress.start()
         per_judge: dict[str, int] = {}
         for j in jobs:
             per_judge[j.judge.name] = per_judge.get(j.judge.name, 0) + 1
         for name, n in per_judge.items():
-            counts[name] = {"ok": 0, "bad": 0, "err": 0}
-            bars[name] = progress.add_task(name, total=n, ok=0, bad=0, err=0, rate="")
+            self.counts[name] = {"ok": 0, "bad": 0, "err": 0}
+            self.bars[name] = self.progress.add_task(name, total=n, ok=0, bad=0, err=0, rate="")
 
-    def on_done(rec):
-        if progress is None:
+    def advance(self, rec) -> None:
+        if self.progress is None:
             return
-        c = counts[rec["model"]]
+        c = self.counts[rec["model"]]
         c["ok" if rec["status"] == "ok" else "err" if rec["status"] == "error" else "bad"] += 1
-        bar = bars[rec["model"]]
-        speed = progress.tasks[bar].speed
-        progress.update(bar, advance=1, rate=f"{speed:.1f}/s" if speed else "", **c)
+        bar = self.bars[rec["model"]]
+        speed = self.progress.tasks[bar].speed
+        self.progress.update(bar, advance=1, rate=f"{speed:.1f}/s" if speed else "", **c)
 
-    try:
-        outcome = execute_run(config, on_start=on_start, on_done=on_done)
-    except KeyboardInterrupt:
-        if progress:
-            progress.stop()
-        console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {esc(out)} to resume")
-        raise typer.Exit(130) from None
-    finally:
-        if progress:
-            progress.stop()
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
 
+
+def _print_outcome(outcome, out: Path, console, *, as_json: bool) -> None:
     if as_json:
         import json
 
         typer.echo(json.dumps(outcome.metrics, indent=2, ensure_ascii=False))
-    else:
-        from ..reports import rich_tables, summary_warnings
-        from ._console import stdout_console
+        return
+    from ..reports import rich_tables, summary_warnings
+    from ._console import stdout_console
 
-        stdout = stdout_console()
-        for table in rich_tables(outcome.metrics, title=f"run {outcome.run_id}"):
-            stdout.print(table)
-        summary = outcome.summary
-        console.print(
-            f"{summary['judgments']} judgments ({summary['asked']} asked this time, {summary['from_cache']} from cache, "
-            f"{outcome.n_resumed} already done) → {esc(out)}/samples.jsonl, metrics.json, run.json"
-        )
-        for line in summary_warnings(outcome.metrics, summary):
-            console.print(f"[yellow]warning[/]: {esc(line)}")
+    stdout = stdout_console()
+    for table in rich_tables(outcome.metrics, title=f"run {outcome.run_id}"):
+        stdout.print(table)
+    summary = outcome.summary
+    console.print(
+        f"{summary['judgments']} judgments ({summary['asked']} asked this time, {summary['from_cache']} from cache, "
+        f"{outcome.n_resumed} already done) → {esc(out)}/samples.jsonl, metrics.json, run.json"
+    )
+    for line in summary_warnings(outcome.metrics, summary):
+        console.print(f"[yellow]warning[/]: {esc(line)}")
+
+
+def _raise_for_failures(outcome, out: Path, max_error_rate: float | None) -> None:
+    """Exit 1 when nothing was scored, or when --max-error-rate was crossed."""
     if outcome.records and not any(r["status"] == "ok" for r in outcome.records):
         top = outcome.summary["reasons"][0] if outcome.summary["reasons"] else {"reason": "unknown", "n": 0}
         raise AllJudgmentsFailed(
