@@ -353,6 +353,15 @@ def _refusal(choice) -> str | None:
 
 
 
+def missing_keys(model: str) -> list[str]:
+    """Environment variables litellm says the model's provider needs and that are not set."""
+    try:
+        found = _lib().validate_environment(model=model)
+    except Exception:  # noqa: BLE001 - an unknown provider is for the first call to report
+        return []
+    return [str(k) for k in found.get("missing_keys") or []]
+
+
 def count_tokens(judge: JudgeSpec, messages: list[dict[str, str]]) -> int:
     """Prompt tokens as the judge's own tokenizer counts them where we have it (the embedded
     model), else as litellm counts them for the model (tiktoken's cl100k when unknown)."""

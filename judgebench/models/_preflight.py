@@ -34,14 +34,9 @@ def _local_problem(judge: JudgeSpec) -> str | None:
 
 
 def _missing_keys(model: str) -> list[str]:
-    from . import _client  # noqa: F401  (sets LITELLM_LOCAL_MODEL_COST_MAP before litellm loads)
-    import litellm
+    from . import _client  # the only module that imports litellm
 
-    try:
-        found = litellm.validate_environment(model=model)
-    except Exception:  # noqa: BLE001 - an unknown provider is litellm's to report on the first call
-        return []
-    return [str(k) for k in found.get("missing_keys") or []]
+    return _client.missing_keys(model)
 
 
 def preflight(judges: list[JudgeSpec]) -> list[str]:
