@@ -33,7 +33,7 @@ def _dotted(loc: tuple) -> str:
     return out
 
 
-def _message(err: dict[str, Any], model: type[BaseModel], field: str) -> str:
+def _message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "missing":
         return "required"
@@ -46,8 +46,7 @@ def _message(err: dict[str, Any], model: type[BaseModel], field: str) -> str:
     return msg
 
 
-def problems_of(error: ValidationError, path: Path | str, lines: dict[str, int], *, prefix: str = "",
-                model: type[BaseModel] | None = None) -> list[str]:
+def problems_of(error: ValidationError, path: Path | str, lines: dict[str, int], *, prefix: str = "") -> list[str]:
     """``file:line: field: message`` for every error pydantic found; the line is that of the
     deepest key of the field's path that the file has."""
     out = []
@@ -62,7 +61,7 @@ def problems_of(error: ValidationError, path: Path | str, lines: dict[str, int],
                 break
             cut = max(probe.rfind("."), probe.rfind("["))
             probe = probe[:cut] if cut > 0 else ""
-        out.append(f"{path}:{line}: {full or '(file)'}: {_message(err, model, full) if model else err.get('msg')}")
+        out.append(f"{path}:{line}: {full or '(file)'}: {_message(err)}")
     return out
 
 
@@ -72,7 +71,7 @@ def validate(model: type[M], data: Any, path: Path | str, lines: dict[str, int] 
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise error(problems_of(e, path, lines or {}, prefix=prefix, model=model)) from None
+        raise error(problems_of(e, path, lines or {}, prefix=prefix)) from None
 
 
 def load_config(model: type[M], path: Path, what: str, *, error: type[InputError] = InputError) -> tuple[M, dict[str, int]]:

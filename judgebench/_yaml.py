@@ -29,13 +29,10 @@ def _loader():
     return Loader
 
 
-def read_yaml(path: Path, what: str, *, error: type[InputError] = InputError) -> Any:
-    """Parsed YAML, or ``error`` naming the file, the line and what to fix."""
-    return read_yaml_with_lines(path, what, error=error)[0]
-
-
-def read_yaml_with_lines(path: Path, what: str, *, error: type[InputError] = InputError) -> tuple[Any, dict[str, int]]:
-    """Parsed YAML and the line of each top-level key, so later checks can point at a line."""
+def read_yaml_with_paths(path: Path, what: str, *, error: type[InputError] = InputError) -> tuple[Any, dict[str, int]]:
+    """Parsed YAML and the line of every key path in it (``judges.a.timeout``, ``data[1]``), so a
+    problem deep in a file still points at its line; ``error`` naming the file, the line and what
+    to fix when it cannot be read. The file is read and parsed once."""
     import yaml
 
     try:
@@ -43,7 +40,12 @@ def read_yaml_with_lines(path: Path, what: str, *, error: type[InputError] = Inp
         if text.count("*") and len(re.findall(r"(?<![\w*])\*[\w-]+", text)) > MAX_ALIASES:
             # each alias can expand to everything before it: a 1 kB file becomes gigabytes
             raise error(f"{path}: {what} uses more than {MAX_ALIASES} YAML aliases (*name); write the values out")
-        data = yaml.load(text, Loader=_loader())
+        loader = _loader()(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except OSError as e:
         raise error(f"{path}: cannot read {what}: {e.strerror}") from None
     except RecursionError:
@@ -54,17 +56,6 @@ def read_yaml_with_lines(path: Path, what: str, *, error: type[InputError] = Inp
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise error(f"{path}{line}: invalid YAML in {what}: {getattr(e, 'problem', None) or e}") from None
-    node = yaml.compose(text) if isinstance(data, dict) else None
-    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)} if node else {}
-    return data, lines
-
-
-def read_yaml_with_paths(path: Path, what: str, *, error: type[InputError] = InputError) -> tuple[Any, dict[str, int]]:
-    """Parsed YAML and the line of every key path in it (``judges.a.timeout``, ``data[1]``), so a
-    problem deep in a file still points at its line."""
-    import yaml
-
-    data, _ = read_yaml_with_lines(path, what, error=error)
     lines: dict[str, int] = {}
 
     def walk(node, prefix: str) -> None:
@@ -80,6 +71,5 @@ def read_yaml_with_paths(path: Path, what: str, *, error: type[InputError] = Inp
                 lines.setdefault(name, value.start_mark.line + 1)
                 walk(value, name)
 
-    if data is not None:
-        walk(yaml.compose(path.read_text(encoding="utf-8"), Loader=_loader()), "")
+    walk(node, "")
     return data, lines
