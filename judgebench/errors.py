@@ -29,6 +29,11 @@ class IncomparableError(InputError):
     """Two runs cannot be compared (different task, prompt or judge)."""
 
 
+class StorageError(JudgebenchError):
+    """A file of the run could not be written (disk full, quota, read-only). Exit 2: nothing is
+    wrong with the run itself; what was written is whole, and the same command resumes it."""
+
+
 class ErrorRateExceeded(JudgebenchError):
     """The share of failed judgments exceeded ``--max-error-rate``. Exit 1."""
 

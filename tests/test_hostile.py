@@ -304,3 +304,61 @@ def test_more_places_that_once_printed_tracebacks_exit_2(judgebench, tmp_path):
     assert "structured_output" not in proc.stderr  # unquoted `off` reads as false and is accepted
     proc = judgebench("report", "results/baseline", "--format", "markdown", "--output", str(tmp_path / "no" / "x.md"), check=2)
     assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _small_disk(path, size: str):
+    """A real filesystem of ``size`` (tmpfs): the only honest way to fill a disk in a test."""
+    import os
+    import subprocess
+
+    import pytest
+
+    path.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    return path
+
+
+def test_a_full_disk_stops_the_run_cleanly_and_resume_loses_nothing(judgebench, truth_server, tmp_path):
+    """The run directory on a 16 KB filesystem: the journal fills it mid-run. The run stops
+    with exit 2 and one line naming the file and what to do (no traceback), leaves no torn line,
+    and once space is freed the same command resumes without asking again for what was kept."""
+    import subprocess
+
+    disk = _small_disk(tmp_path / "disk", "16k")
+    out = disk / "run"
+    try:
+        srv = truth_server()
+        if True:
+            proc = _run(judgebench, srv, out, "--repeats", "8", check=2)
+            assert "Traceback" not in proc.stderr
+            assert "no space left" in proc.stderr and "samples.jsonl" in proc.stderr, proc.stderr
+            assert "run the same command again" in proc.stderr
+            raw = (out / "samples.jsonl").read_bytes()
+            assert raw.endswith(b"\n"), "a torn line was left behind"
+            kept = read_jsonl(out / "samples.jsonl")
+            assert 0 < len(kept) < 64
+            asked_before = len(srv.requests)
+            subprocess.run(["mount", "-o", "remount,size=4m", str(disk)], check=True)
+            _run(judgebench, srv, out, "--repeats", "8")
+            lines = read_jsonl(out / "samples.jsonl")
+            assert len(lines) == 64 and len({(r["sample_id"], r["repeat"]) for r in lines}) == 64
+            assert all(r["status"] == "ok" for r in lines)
+            # what was kept is not asked again (the cache lives elsewhere: only lost lines are re-asked)
+            assert len(srv.requests) - asked_before <= 64 - len(kept)
+            assert (out / "metrics.json").exists()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_damaged_metrics_file_is_exit_2_naming_the_field(judgebench, tmp_path):
+    """Reports, the leaderboard and the gate read metrics.json through the typed result: a file
+    whose blocks have the wrong shape names the field instead of failing inside a report."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "metrics.json").write_text(json.dumps({"models": {"m": {"overall": {"n": "many", "n_scored": 1}}}}))
+    for args in (["report", str(bad)], ["report", str(bad), "--format", "markdown"],
+                 ["leaderboard", str(bad)], ["check", str(bad), "--baseline", str(bad)]):
+        proc = judgebench(*args, check=2)
+        assert "models.m.overall.n" in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)

@@ -102,7 +102,7 @@ def _rec(pair, truth, pred, *, status="ok", lang="en", items=None, true_items=No
 def test_run_metrics_new_accuracy_keys_hand_derived():
     recs = [_rec(f"p{i}", t, p) for i, (t, p) in enumerate(zip(T, P))]
     recs.append(_rec("p9", 22, None, status="refusal"))
-    m = run_metrics(recs, scale=PHQ9, n_resamples=50)["models"]["m"]["overall"]
+    m = run_metrics(recs, scale=PHQ9, n_resamples=50).to_json()["models"]["m"]["overall"]
     assert m["sensitivity_at_10"] == pytest.approx(1 / 3) and m["specificity_at_10"] == pytest.approx(1 / 2)
     assert m["band_confusion"] == band_confusion(T, P, scale=PHQ9)
     assert m["mean_signed_error_by_band"]["severe"] is None
@@ -120,7 +120,7 @@ def test_run_metrics_item_mae_from_records():
         _rec("b", 24, 25, items=[3, 3, 3, 3, 3, 3, 3, 2, 1], true_items=[3, 3, 3, 3, 3, 3, 3, 3, 0]),
         _rec("c", 9, 9, true_items=[1] * 9),  # totals only: not in the item metrics
     ]
-    m = run_metrics(recs, scale=PHQ9, n_resamples=0)["models"]["m"]["overall"]
+    m = run_metrics(recs, scale=PHQ9, n_resamples=0).to_json()["models"]["m"]["overall"]
     assert m["n_with_items"] == 2
     assert m["item_mae"] == [0, 0.5, 0, 0, 0, 0, 0, 0.5, 1.5]  # as in test_item_mae_hand_derived
     assert m["item9_mae"] == 1.5 and m["item_mae_1_8"] == 0.125

@@ -76,13 +76,13 @@ def test_prepare_frame_says_what_to_fix(change, message):
 # --- undefined is explicit: null with a reason, never NaN, never a crash ---
 
 def _overall(records, **kw):
-    doc = run_metrics(records, scale=PHQ9, n_resamples=kw.pop("n_resamples", 50), **kw)
+    doc = run_metrics(records, scale=PHQ9, n_resamples=kw.pop("n_resamples", 50), **kw).to_json()
     json.dumps(doc, allow_nan=False)
     return doc["models"]["m"]["overall"] if doc["models"] else None
 
 
 def test_no_records():
-    doc = run_metrics([], scale=PHQ9)
+    doc = run_metrics([], scale=PHQ9).to_json()
     assert doc["models"] == {} and doc["schema_version"] == 1
 
 
@@ -132,7 +132,7 @@ def test_constant_truth():
 
 
 def test_no_baseline_language_gives_no_consistency():
-    doc = run_metrics([_rec("a", "hi", 5, 5)], scale=PHQ9, baseline_language="en")
+    doc = run_metrics([_rec("a", "hi", 5, 5)], scale=PHQ9, baseline_language="en").to_json()
     assert doc["models"]["m"]["consistency"] == {}
 
 

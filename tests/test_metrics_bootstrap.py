@@ -95,14 +95,14 @@ def test_run_metrics_ci95_is_seeded_and_configurable():
     recs = [{"task": "t", "sample_id": f"p{i}-en", "pair_id": f"p{i}", "language": "en", "arm": None, "model": "m",
              "repeat": 0, "status": "ok", "pred_total": int(min(27, t + rng.integers(0, 4))), "true_total": int(t)}
             for i, t in enumerate(rng.integers(0, 28, 40))]
-    a = run_metrics(recs, scale=PHQ9, n_resamples=200, seed=5)
-    b = run_metrics(recs, scale=PHQ9, n_resamples=200, seed=5)
-    c = run_metrics(recs, scale=PHQ9, n_resamples=200, seed=6)
+    a = run_metrics(recs, scale=PHQ9, n_resamples=200, seed=5).to_json()
+    b = run_metrics(recs, scale=PHQ9, n_resamples=200, seed=5).to_json()
+    c = run_metrics(recs, scale=PHQ9, n_resamples=200, seed=6).to_json()
     ci = a["models"]["m"]["overall"]["ci95"]
     assert set(ci) == {"mae", "pearson_r", "auc_10"} and ci == b["models"]["m"]["overall"]["ci95"]
     assert ci != c["models"]["m"]["overall"]["ci95"]
     assert a["bootstrap"] == {"n_resamples": 200, "seed": 5, "level": 0.95, "unit": "pair_id"}
-    none = run_metrics(recs, scale=PHQ9, n_resamples=0)["models"]["m"]["overall"]
+    none = run_metrics(recs, scale=PHQ9, n_resamples=0).to_json()["models"]["m"]["overall"]
     assert none["ci95"]["mae"] is None and none["undefined"]["ci95.mae"] == "no bootstrap resamples (n_resamples=0)"
     with pytest.raises(ValueError, match="n_resamples"):
         run_metrics(recs, scale=PHQ9, n_resamples=-1)

@@ -89,7 +89,7 @@ def test_holm_across_the_languages_of_a_model():
         noise = rng.integers(-2, 3, 30) if lang != "en" else 0
         for i in range(30):
             recs.append(_rec(f"p{i}", lang, int(np.clip(truth[i] + shift + (noise[i] if lang != "en" else 0), 0, 27)), int(truth[i])))
-    cons = run_metrics(recs, scale=PHQ9, n_resamples=100)["models"]["m"]["consistency"]
+    cons = run_metrics(recs, scale=PHQ9, n_resamples=100).to_json()["models"]["m"]["consistency"]
     langs = sorted(cons)
     raw = [cons[lang]["wilcoxon_p"] for lang in langs]
     assert [cons[lang]["wilcoxon_p_holm"] for lang in langs] == pytest.approx(holm_adjust(raw))
@@ -103,7 +103,7 @@ def test_holm_across_the_languages_of_a_model():
 def test_language_whose_judgments_all_failed_is_reported_with_reasons():
     recs = [_rec("a", "en", 5, 5), _rec("b", "en", 12, 12),
             _rec("a", "hi", None, 5, status="refusal"), _rec("b", "hi", None, 12, status="error")]
-    cons = run_metrics(recs, scale=PHQ9)["models"]["m"]["consistency"]
+    cons = run_metrics(recs, scale=PHQ9).to_json()["models"]["m"]["consistency"]
     assert cons["hi"]["n_pairs"] == 0 and cons["hi"]["mean_signed_gap"] is None
     assert cons["hi"]["undefined"]["wilcoxon_p_holm"] == "no pair_id judged ok in both languages"
 
@@ -136,7 +136,7 @@ def test_pooled_gap_weighs_arms_not_successful_repeats():
     recs = [_rec("p1", "en", 10, 10)]
     recs += [arm(12, "translated", r) for r in range(3)]
     recs += [arm(6, "localized", 0)] + [arm(None, "localized", r, "error") for r in (1, 2)]
-    cons = run_metrics(recs, scale=PHQ9, n_resamples=0)["models"]["m"]["consistency"]["hi"]
+    cons = run_metrics(recs, scale=PHQ9, n_resamples=0).to_json()["models"]["m"]["consistency"]["hi"]
     assert cons["mean_signed_gap"] == pytest.approx(-1.0)
 
 

@@ -91,7 +91,7 @@ def test_run_metrics_averages_repeats_per_pair_and_counts_coverage():
                              "pred_total": truth + shift + noise, "true_total": truth})
     recs.append({"task": "t", "sample_id": "c-hi", "pair_id": "c", "language": "hi", "arm": None, "model": "m",
                  "repeat": 0, "status": "refusal", "pred_total": None, "true_total": 20})
-    m = run_metrics(recs, scale=PHQ9)["models"]["m"]
+    m = run_metrics(recs, scale=PHQ9).to_json()["models"]["m"]
     assert m["overall"]["n"] == 9 and m["overall"]["n_scored"] == 8
     assert m["by_language"]["hi"]["refusal_rate"] == pytest.approx(1 / 5)
     # per pair, repeats averaged: en a=6 b=13, hi a=9 b=16 -> gaps 3, 3 ; pair c has no en: excluded
@@ -117,7 +117,7 @@ def test_document_keeps_contract_keys_and_adds_new_ones_in_every_block_including
             recs.append({"task": "t", "sample_id": f"p{i}-hi-{arm}", "pair_id": f"p{i}", "language": "hi",
                          "arm": arm, "model": "m", "repeat": 0, "status": "ok",
                          "pred_total": max(0, truth + shift + i % 2), "true_total": truth})
-    doc = run_metrics(recs, scale=PHQ9, n_resamples=50)
+    doc = run_metrics(recs, scale=PHQ9, n_resamples=50).to_json()
     assert doc["schema_version"] == 1 and doc["cutoff"] == 10
     m = doc["models"]["m"]
     for block in (m["overall"], *m["by_language"].values(), *m["by_arm"]["localized"]["by_language"].values()):

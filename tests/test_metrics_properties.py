@@ -61,7 +61,7 @@ def _blocks(doc):
 @settings(max_examples=40, deadline=None)
 @given(runs(), st.sampled_from([PHQ9, PHQ8]))
 def test_every_null_has_a_reason_and_nothing_is_nan(records, scale):
-    doc = run_metrics(records, scale=scale, n_resamples=20)
+    doc = run_metrics(records, scale=scale, n_resamples=20).to_json()
     json.dumps(doc, allow_nan=False)  # raises on NaN / inf anywhere
     for name, block in _blocks(doc):
         nulls = set(none_paths(block))
@@ -80,7 +80,7 @@ def test_invariant_to_the_order_of_records(records, rnd):
 @settings(max_examples=30, deadline=None)
 @given(runs(perfect=True))
 def test_perfect_agreement(records):
-    doc = run_metrics(records, scale=PHQ9, n_resamples=20)
+    doc = run_metrics(records, scale=PHQ9, n_resamples=20).to_json()
     for name, block in _blocks(doc):
         if "consistency" in name:
             if block["n_pairs"]:
@@ -109,6 +109,6 @@ def test_shuffled_records_with_a_fixed_seed_keep_every_ci():
                 "true_total": (i * 7) % 28} for i in range(30) for lang in ("en", "hi") for r in range(2)]
     shuffled = records[:]
     rnd.shuffle(shuffled)
-    a = run_metrics(records, scale=PHQ9, n_resamples=200)["models"]["m"]
-    b = run_metrics(shuffled, scale=PHQ9, n_resamples=200)["models"]["m"]
+    a = run_metrics(records, scale=PHQ9, n_resamples=200).to_json()["models"]["m"]
+    b = run_metrics(shuffled, scale=PHQ9, n_resamples=200).to_json()["models"]["m"]
     assert a["overall"]["ci95"] == b["overall"]["ci95"] and a["consistency"] == b["consistency"]

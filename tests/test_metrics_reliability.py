@@ -104,7 +104,7 @@ def test_run_metrics_reliability_per_language():
                 recs.append({"task": "t", "sample_id": f"{pair}-{lang}", "pair_id": pair, "language": lang,
                              "arm": None, "model": "m", "repeat": rep, "status": "ok",
                              "pred_total": pred, "true_total": truth})
-    m = run_metrics(recs, scale=PHQ9, n_resamples=0)["models"]["m"]
+    m = run_metrics(recs, scale=PHQ9, n_resamples=0).to_json()["models"]["m"]
     en, hi = m["by_language"]["en"]["reliability"], m["by_language"]["hi"]["reliability"]
     assert en["icc_2_1"] == pytest.approx(1.0) and en["mean_within_sample_sd"] == 0
     # hi: matrix [[4, 4], [16, 18]] -> within SDs 0 and sqrt(2) -> mean sqrt(2)/2

@@ -67,12 +67,12 @@ def test_plausible_block_in_metrics():
     too_high = [3, 3, 3, 3, 1, 2, 3, 1, 0]                  # 19: out; visible error |2+1+3| = 6
     failed = [0] * 9
     recs = [_rec("a", exact_but_hidden_missed), _rec("b", too_high), _rec("c", failed, status="error")]
-    block = run_metrics(recs, scale=PHQ9, n_resamples=0)["models"]["m"]["overall"]["plausible"]
+    block = run_metrics(recs, scale=PHQ9, n_resamples=0).to_json()["models"]["m"]["overall"]["plausible"]
     assert block == {"n": 2, "in_range_rate": 0.5, "mae_visible": 3.0}
 
 
 def test_tasks_without_ranges_are_unaffected():
     recs = [{**_rec("a", ITEMS), "true_items_range": None, "hidden_items": None}]
-    overall = run_metrics(recs, scale=PHQ9, n_resamples=0)["models"]["m"]["overall"]
+    overall = run_metrics(recs, scale=PHQ9, n_resamples=0).to_json()["models"]["m"]["overall"]
     assert "plausible" not in overall and not any(k.startswith("plausible") for k in overall["undefined"])
     assert np.isclose(overall["mae"], 0.0)

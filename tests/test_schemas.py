@@ -13,6 +13,24 @@ def test_published_samples_schema_is_generated_from_the_record():
         "regenerate docs/schemas/samples.schema.json from judgebench.results.samples_json_schema()"
 
 
+def test_published_metrics_schema_is_generated_from_the_typed_result():
+    from judgebench.metrics import metrics_json_schema
+
+    published = json.loads((REPO / "docs" / "schemas" / "metrics.schema.json").read_text())
+    assert published == json.loads(json.dumps(metrics_json_schema())), \
+        "regenerate docs/schemas/metrics.schema.json from judgebench.metrics.metrics_json_schema()"
+
+
+def test_committed_metrics_round_trip_through_the_typed_result():
+    """Reading metrics.json into RunMetrics and writing it back changes nothing: reports read
+    exactly what the run wrote."""
+    from judgebench.metrics import RunMetrics
+
+    for run in ("baseline", "talkdep-en-embedded", "passive-en-panel", "passive-en-embedded"):
+        doc = json.loads((REPO / "results" / run / "metrics.json").read_text())
+        assert RunMetrics.from_json(doc).to_json() == doc, run
+
+
 def test_committed_runs_match_the_schemas():
     for run in ("baseline", "talkdep-en-embedded", "passive-en-panel", "passive-en-embedded"):
         if (REPO / "results" / run).is_dir():

@@ -26,10 +26,12 @@ def check(
     Exit 0 if no metric moved beyond its tolerance, 1 on a regression (the metrics that
     regressed are named), 2 on bad or incomparable input (different task, prompt or judge)."""
     from ..gate import DEFAULT, compare, junit_xml, load_gate_config
-    from ..results import load_metrics
+    from ..reports import load_run_metrics
 
-    current = load_metrics(run_dir)
-    base = load_metrics(baseline)
+    # Validated as metrics documents first (a damaged file is exit 2 naming the field); the gate
+    # itself compares the JSON form, addressed by the dotted paths of the tolerances file.
+    current = load_run_metrics(run_dir).to_json()
+    base = load_run_metrics(baseline).to_json()
     cfg = load_gate_config(config) if config else DEFAULT
     allow = {name for name, flag in (("task", allow_different_task), ("prompt", allow_different_prompt),
                                      ("judge", allow_different_judge)) if flag}

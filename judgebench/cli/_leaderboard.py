@@ -27,9 +27,8 @@ def leaderboard(
     """Rank judges across runs by MAE of the predicted total (lower is better), with per-language
     MAE, the mean and worst cross-language gap, coverage (share of judgments scored) and cost."""
     from .. import reports
-    from ..results import load_metrics
 
-    loaded = [(p.name if p.is_dir() else p.parent.name, load_metrics(p)) for p in runs]
+    loaded = [(p.name if p.is_dir() else p.parent.name, reports.load_run_metrics(p)) for p in runs]
     if not allow_mixed:
         reports.check_same_task(loaded)
     from ._console import check_output
@@ -57,9 +56,9 @@ def leaderboard(
     ranking = ("Ranked by accuracy without ties (higher is better), then position consistency."
                if pairwise else "Ranked by MAE of the predicted total (lower is better), then mean |gap|, then coverage.")
     if format == BoardFormat.markdown:
-        prov = (loaded[0][1].get("provenance") or {}) if loaded else {}
-        tasks = ", ".join(t["name"] for t in prov.get("tasks", [])) or "?"
-        text = (f"# judgebench leaderboard\n\nTask `{tasks}`, prompt `{prov.get('prompt_hash')}`; "
+        prov = loaded[0][1].provenance if loaded else None
+        tasks = (", ".join(str(t.get("name")) for t in prov.tasks) if prov else "") or "?"
+        text = (f"# judgebench leaderboard\n\nTask `{tasks}`, prompt `{prov.prompt_hash if prov else None}`; "
                 f"runs: {', '.join(label for label, _ in loaded)}.\n\n" + reports.markdown(header, cells) + (
             f"\n{ranking} " + ("" if pairwise else
             "`mean |gap|`: mean over languages of |mean pred(language) − pred(baseline)| per case; ")

@@ -29,17 +29,16 @@ def report(
     signed gaps against the baseline language, ROC, band confusion, coverage) to --output or
     RUN_DIR/report.html."""
     from .. import reports
-    from ..results import load_metrics
 
     from ._console import check_output
 
     check_output(output)
-    metrics = load_metrics(run_dir)
+    metrics = reports.load_run_metrics(run_dir)
     if format == ReportFormat.table:
         from ._console import stdout_console
 
         console = stdout_console(record=output is not None)
-        for table in reports.rich_tables(metrics, title=f"run {metrics.get('run_id')}"):
+        for table in reports.rich_tables(metrics, title=f"run {metrics.run_id}"):
             console.print(table)
         for line in reports.metric_warnings(metrics):
             console.print(f"warning: {line}", markup=False)

@@ -184,7 +184,7 @@ def _print_outcome(outcome, out: Path, console, *, as_json: bool) -> None:
     if as_json:
         import json
 
-        typer.echo(json.dumps(outcome.metrics, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(outcome.metrics.to_json(), indent=2, ensure_ascii=False))
         return
     from ..reports import rich_tables, summary_warnings
     from ._console import stdout_console

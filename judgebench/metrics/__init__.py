@@ -10,6 +10,9 @@ From a notebook::
     from judgebench.scales import PHQ9
     df = records_frame(records)            # samples.jsonl lines, or a DataFrame of them
     metrics_table(df, scale=PHQ9, by=("model", "language"))
+
+``run_metrics`` returns a typed ``RunMetrics`` (``.models[name].overall.mae``...); its
+``to_json()`` is the metrics.json document and ``RunMetrics.from_json`` reads one back.
 """
 
 from ._answers import answer_diversity, answer_warnings
@@ -26,11 +29,22 @@ from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
 from ._pairwise import pairwise_run_metrics
 from ._plausible import in_range_rate, visible_total_mae
+from ._result import (
+    ArmMetrics, ConsistencyBlock, ModelMetrics, Provenance, RunMetrics, ScoreBlock, Usage, metrics_json_schema,
+)
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
 from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_table, per_pair, run_metrics
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ArmMetrics",
+    "ConsistencyBlock",
+    "ModelMetrics",
+    "Provenance",
+    "RunMetrics",
+    "ScoreBlock",
+    "Usage",
+    "metrics_json_schema",
     "STATUSES",
     "answer_diversity",
     "answer_warnings",

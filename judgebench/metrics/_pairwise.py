@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._result import RunMetrics
 from ..scales import Scale
 
 
@@ -88,7 +89,7 @@ def decision_agreement(ok, /, *, baseline: str, language: str) -> dict[str, Any]
 
 def pairwise_run_metrics(
     records: list[dict[str, Any]], /, *, scale: Scale, baseline_language: str = "en", run_id: str | None = None,
-) -> dict[str, Any]:
+) -> RunMetrics:
     """The metrics.json document of a pairwise run."""
     import pandas as pd
 
@@ -107,5 +108,5 @@ def pairwise_run_metrics(
                 for lang in langs if lang != baseline_language and baseline_language in langs
             },
         }
-    return {"schema_version": 1, "run_id": run_id, "baseline_language": baseline_language,
-            "scale": scale.name, "mode": "pairwise", "models": models}
+    return RunMetrics.model_validate({"schema_version": 1, "run_id": run_id, "baseline_language": baseline_language,
+                                      "scale": scale.name, "mode": "pairwise", "models": models})

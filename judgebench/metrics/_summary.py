@@ -11,6 +11,7 @@ from ._consistency import consistency_gaps, holm_adjust
 from ._frame import check_judgments, prepare_frame, records_frame
 from ._answers import answer_diversity
 from ._group import attach_items, score_metrics
+from ._result import RunMetrics
 
 SCHEMA_VERSION = 1
 CI_LEVEL = 0.95
@@ -113,9 +114,10 @@ def run_metrics(
     run_id: str | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> RunMetrics:
     """The whole metrics.json document for a run's judgment records (docs/contract.md §4, extended).
 
+    Returns a typed ``RunMetrics``; ``.to_json()`` is the document itself.
     ``records`` may also be a DataFrame (see ``records_frame``). Bootstrap CIs resample cases
     (``pair_id``) ``n_resamples`` times from ``seed``; the same records and settings always give
     the same document, whatever their order.
@@ -129,7 +131,7 @@ def run_metrics(
         str(model): _model_block(g, scale=scale, baseline=baseline_language, n_resamples=n_resamples, seed=seed)
         for model, g in df.groupby("model", sort=True)
     }
-    return {
+    return RunMetrics.model_validate({
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "baseline_language": baseline_language,
@@ -137,7 +139,7 @@ def run_metrics(
         "cutoff": scale.cutoff,
         "bootstrap": {"n_resamples": n_resamples, "seed": seed, "level": CI_LEVEL, "unit": "pair_id"},
         "models": models,
-    }
+    })
 
 
 def group_metrics(

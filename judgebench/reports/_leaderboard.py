@@ -4,10 +4,13 @@ estimation literature leads with. Ties break on mean |gap| across languages, the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import IncomparableError
 from ._rows import cutoff_of
+
+if TYPE_CHECKING:
+    from ..metrics import ModelMetrics, RunMetrics
 
 PRIMARY = "mae"
 
@@ -17,12 +20,13 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def check_same_task(runs: list[tuple[str, dict[str, Any]]]) -> None:
+def check_same_task(runs: list[tuple[str, RunMetrics]]) -> None:
     """Runs of different tasks or prompts are not comparable: say which differ and how."""
     seen: dict[str, tuple] = {}
     for name, m in runs:
-        p = m.get("provenance") or {}
-        seen[name] = (tuple((t["name"], t["content_hash"]) for t in p.get("tasks", [])), p.get("prompt_hash"))
+        p = m.provenance
+        tasks = tuple((t.get("name"), t.get("content_hash")) for t in p.tasks) if p else ()
+        seen[name] = (tasks, p.prompt_hash if p else None)
     if len(set(seen.values())) > 1:
         lines = [f"{name}: task {', '.join(t for t, _ in v[0]) or '?'} "
                  f"({', '.join(h[:10] for _, h in v[0]) or '?'}), prompt {v[1] or '?'}" for name, v in seen.items()]
@@ -32,29 +36,29 @@ def check_same_task(runs: list[tuple[str, dict[str, Any]]]) -> None:
         )
 
 
-def _pairwise_fields(block: dict[str, Any], cutoff: int) -> dict[str, Any]:
-    overall = block.get("overall", {})
+def _pairwise_fields(block: ModelMetrics, cutoff: int) -> dict[str, Any]:
+    overall = block.overall
     return {
-        "accuracy": overall.get("accuracy"),
-        "position_consistency": overall.get("position_consistency"),
-        "tie_rate": overall.get("tie_rate"),
-        "agreement_with_baseline": _mean([c.get("agreement") for c in block.get("consistency", {}).values()]),
-        "accuracy_by_language": {lang: lm.get("accuracy") for lang, lm in block.get("by_language", {}).items()},
+        "accuracy": overall.accuracy,
+        "position_consistency": overall.position_consistency,
+        "tie_rate": overall.tie_rate,
+        "agreement_with_baseline": _mean([c.agreement for c in block.consistency.values()]),
+        "accuracy_by_language": {lang: lm.accuracy for lang, lm in block.by_language.items()},
     }
 
 
-def _pointwise_fields(block: dict[str, Any], cutoff: int) -> dict[str, Any]:
-    overall = block.get("overall", {})
-    gaps = [g for c in block.get("consistency", {}).values() if (g := c.get("mean_signed_gap")) is not None]
+def _pointwise_fields(block: ModelMetrics, cutoff: int) -> dict[str, Any]:
+    overall = block.overall
+    gaps = [g for c in block.consistency.values() if (g := c.mean_signed_gap) is not None]
     return {
-        "mae": overall.get("mae"),
-        "pearson_r": overall.get("pearson_r"),
-        "ccc": overall.get("ccc"),
+        "mae": overall.mae,
+        "pearson_r": overall.pearson_r,
+        "ccc": overall.ccc,
         "cutoff": cutoff,
-        "auc_cutoff": (overall.get("auc") or {}).get(str(cutoff)),
+        "auc_cutoff": overall.auc_at(cutoff),
         "mean_abs_gap": _mean([abs(g) for g in gaps]),
         "worst_gap": max(gaps, key=abs, default=None),
-        "mae_by_language": {lang: lm.get("mae") for lang, lm in block.get("by_language", {}).items()},
+        "mae_by_language": {lang: lm.mae for lang, lm in block.by_language.items()},
     }
 
 
@@ -65,28 +69,27 @@ def _rank_key(row: dict[str, Any]) -> tuple:
             row["mean_abs_gap"] if row["mean_abs_gap"] is not None else 1e9, -(row["coverage"] or 0))
 
 
-def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """One row per judge and run, ranked. ``runs`` is [(run label, metrics.json document)].
+def leaderboard_rows(runs: list[tuple[str, RunMetrics]]) -> list[dict[str, Any]]:
+    """One row per judge and run, ranked. ``runs`` is [(run label, its metrics)].
     Pairwise runs are ranked by accuracy (ties excluded, higher is better)."""
-    modes = {m.get("mode", "pointwise") for _, m in runs}
+    modes = {m.mode for _, m in runs}
     if len(modes) > 1:
         raise IncomparableError("pointwise and pairwise runs cannot share a leaderboard; rank them separately")
     fields = _pairwise_fields if modes == {"pairwise"} else _pointwise_fields
-    labels = [model for _, m in runs for model in m.get("models", {})]
+    labels = [model for _, m in runs for model in m.models]
     rows = []
     for run_label, m in runs:
-        for model, block in m.get("models", {}).items():
-            overall = block.get("overall", {})
-            n = overall.get("n") or 0
-            usage = (m.get("usage") or {}).get(model) or {}
+        for model, block in m.models.items():
+            n = block.overall.n
+            usage = m.usage.get(model)
             rows.append({
                 # the same judge in two runs gets its run's name, so rows stay distinguishable
                 "judge": model if labels.count(model) == 1 else f"{model} ({run_label})",
                 "run": run_label,
                 **fields(block, cutoff_of(m)),
-                "coverage": (overall.get("n_scored") or 0) / n if n else None,
-                "cost_usd": usage.get("cost_usd_all") if usage.get("priced") else None,
-                "baseline_language": m.get("baseline_language", "en"),
+                "coverage": block.overall.n_scored / n if n else None,
+                "cost_usd": usage.cost_usd_all if usage and usage.priced else None,
+                "baseline_language": m.baseline_language,
             })
     rows.sort(key=_rank_key)
     for i, r in enumerate(rows, 1):

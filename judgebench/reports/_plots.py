@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..metrics import ConsistencyBlock
 
 def _figure(ncols: int, *, height: float = 2.8):
     import matplotlib
@@ -40,7 +43,7 @@ def pred_vs_true(df, languages: list[str], max_total: int) -> str:
     return _data_uri(fig)
 
 
-def bland_altman(per_pair, consistency: dict[str, Any], baseline: str) -> str:
+def bland_altman(per_pair, consistency: dict[str, ConsistencyBlock], baseline: str) -> str:
     """Per case, difference against the baseline language over the mean of the two predictions,
     with the bias and 95% limits of agreement from metrics.json (so plot and table agree).
 
@@ -58,7 +61,7 @@ def bland_altman(per_pair, consistency: dict[str, Any], baseline: str) -> str:
         else:  # every judgment failed in one of the two languages
             mean = diff = pd.Series(dtype=float)
         ax.scatter(mean, diff, s=14, alpha=0.6)
-        ba = consistency[lang].get("bland_altman") or {}
+        ba = consistency[lang].bland_altman or {}
         for key, style in (("bias", "-"), ("loa_low", "--"), ("loa_high", "--")):
             if ba.get(key) is not None:
                 ax.axhline(ba[key], color="#c33", lw=1, ls=style)
@@ -73,12 +76,12 @@ def bland_altman(per_pair, consistency: dict[str, Any], baseline: str) -> str:
     return _data_uri(fig)
 
 
-def gap_bars(consistency: dict[str, Any], baseline: str) -> str:
+def gap_bars(consistency: dict[str, ConsistencyBlock], baseline: str) -> str:
     langs = sorted(consistency)
     fig, axes = _figure(1, height=2.6)
     ax = axes[0]
-    gaps = [consistency[lang].get("mean_signed_gap") for lang in langs]
-    cis = [consistency[lang].get("signed_gap_ci95") for lang in langs]
+    gaps = [consistency[lang].mean_signed_gap for lang in langs]
+    cis = [consistency[lang].signed_gap_ci95 for lang in langs]
     xs = range(len(langs))
     ax.bar(xs, [g or 0 for g in gaps], color="#4a7bd0")
     for x, g, ci in zip(xs, gaps, cis):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._formats import markdown
 from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, usage_line
 
+if TYPE_CHECKING:
+    from ..metrics import RunMetrics
 
-def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
+
+def rich_tables(metrics: RunMetrics, *, title: str | None = None) -> list:
     """One table per model: overall first, then each language."""
     from rich.table import Table
     from rich.text import Text
@@ -21,7 +24,7 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
         # sent to the terminal as escape sequences
         return Text(terminal_safe(value, newlines=True))
 
-    base = metrics.get("baseline_language", "en")
+    base = metrics.baseline_language
     tables = []
     rows = metric_rows(metrics)
     for model in dict.fromkeys(r["model"] for r in rows):
@@ -38,35 +41,35 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     return tables
 
 
-def markdown_table(metrics: dict[str, Any]) -> str:
-    base = metrics.get("baseline_language", "en")
+def markdown_table(metrics: RunMetrics) -> str:
+    base = metrics.baseline_language
     cols = [("model", "model"), *columns_for(metrics)]
     header = [label.replace("base", base) for _, label in cols]
     rows = [[fmt(k, row[k]) for k, _ in cols] for row in metric_rows(metrics)]
-    note = "" if metrics.get("mode") == "pairwise" else (
+    note = "" if metrics.mode == "pairwise" else (
         f"\ngap vs {base}: mean of pred(language) − pred({base}) over cases judged in both, "
         f"with a bootstrap 95% CI resampling cases. AUC≥{cutoff_of(metrics)}: AUC of the predicted total for "
         f"true total ≥ {cutoff_of(metrics)}. Rates are shares of all judgments.\n"
     )
-    usage = [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := usage_line(metrics, m))]
-    usage += [f"- {m}: {note}" for m in metrics.get("models", {}) for note in undefined_notes(metrics, m)]
+    usage = [f"- {m}: {line}" for m in metrics.models if (line := usage_line(metrics, m))]
+    usage += [f"- {m}: {note}" for m in metrics.models for note in undefined_notes(metrics, m)]
     usage += [f"- warning: {w}" for w in metric_warnings(metrics)]
     return markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
 
 
-def json_report(metrics: dict[str, Any]) -> str:
-    return json.dumps({"rows": metric_rows(metrics), "metrics": metrics}, indent=2, ensure_ascii=False) + "\n"
+def json_report(metrics: RunMetrics) -> str:
+    return json.dumps({"rows": metric_rows(metrics), "metrics": metrics.to_json()}, indent=2, ensure_ascii=False) + "\n"
 
 
-def metric_warnings(metrics: dict[str, Any]) -> list[str]:
+def metric_warnings(metrics: RunMetrics) -> list[str]:
     """What a reader of the numbers must know: judges that answer the same to everyone, parser
     flags (metrics.json ``models.<m>.answers``)."""
     from ..metrics import answer_warnings
 
-    return [w for model, block in metrics.get("models", {}).items() for w in answer_warnings(model, block.get("answers"))]
+    return [w for model, block in metrics.models.items() for w in answer_warnings(model, block.answers)]
 
 
-def summary_warnings(metrics: dict[str, Any], summary: dict[str, Any]) -> list[str]:
+def summary_warnings(metrics: RunMetrics, summary: dict[str, Any]) -> list[str]:
     """``metric_warnings`` plus the most common reasons judgments went unscored in a run."""
     out = metric_warnings(metrics)
     reasons = summary.get("reasons") or []

@@ -1,8 +1,11 @@
-"""Flatten metrics.json into table rows: one row per model × (overall | language)."""
+"""Flatten a run's metrics into table rows: one row per model × (overall | language)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..metrics import RunMetrics
 
 COLUMNS = [
     ("language", "language"),
@@ -46,17 +49,17 @@ PAIRWISE_COLUMNS = [
 ]
 
 
-def cutoff_of(metrics: dict[str, Any]) -> int:
-    """The scale's clinical cut-off (metrics.json ``cutoff``; PHQ-9's 10 for files that predate it)."""
-    return int(metrics.get("cutoff") or 10)
+def cutoff_of(metrics: RunMetrics) -> int:
+    """The scale's clinical cut-off (PHQ-9's 10 for files that predate the field)."""
+    return metrics.cutoff_or_default
 
 
-def _has_ranges(metrics: dict[str, Any]) -> bool:
-    return any("plausible" in (b.get("overall") or {}) for b in metrics.get("models", {}).values())
+def _has_ranges(metrics: RunMetrics) -> bool:
+    return any(b.overall.plausible is not None for b in metrics.models.values())
 
 
-def columns_for(metrics: dict[str, Any]) -> list[tuple[str, str]]:
-    if metrics.get("mode") == "pairwise":
+def columns_for(metrics: RunMetrics) -> list[tuple[str, str]]:
+    if metrics.mode == "pairwise":
         return PAIRWISE_COLUMNS
     cols = [(k, label.format(cutoff=cutoff_of(metrics))) for k, label in COLUMNS]
     if _has_ranges(metrics):
@@ -65,35 +68,29 @@ def columns_for(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     return cols
 
 
-def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+_POINT_KEYS = ("n", "n_scored", "mae", "rmse", "pearson_r", "spearman_rho", "ccc", "qwk_bands",
+               "parse_failure_rate", "refusal_rate", "error_rate")
+
+
+def metric_rows(metrics: RunMetrics) -> list[dict[str, Any]]:
     """The rows every format (table, markdown, json) is rendered from."""
     rows = []
-    for model, block in metrics.get("models", {}).items():
-        groups = [("overall", block["overall"], None)]
-        by_arm = block.get("by_arm") or {}
-        for lang, m in block.get("by_language", {}).items():
-            groups.append((lang, m, block.get("consistency", {}).get(lang)))
-            # Tasks with several arms (translated, localized): each arm of the language too.
-            for arm in sorted(by_arm):
-                arm_block = by_arm[arm]
-                if lang in arm_block.get("by_language", {}):
-                    groups.append((f"{lang} · {arm}", arm_block["by_language"][lang],
-                                   arm_block.get("consistency", {}).get(lang)))
-        for lang, m, cons in groups:
-            row = {"model": model, "language": lang}
-            if metrics.get("mode") == "pairwise":
-                row.update({k: m.get(k) for k, _ in PAIRWISE_COLUMNS if k not in ("language", "agreement")})
-                row["agreement"] = cons.get("agreement") if cons else None
+    cutoff = cutoff_of(metrics)
+    for model, block in metrics.models.items():
+        for lang, m, cons in block.groups():
+            row: dict[str, Any] = {"model": model, "language": lang}
+            data = m.to_json()
+            if metrics.mode == "pairwise":
+                row.update({k: data.get(k) for k, _ in PAIRWISE_COLUMNS if k not in ("language", "agreement")})
+                row["agreement"] = cons.agreement if cons else None
                 rows.append(row)
                 continue
-            for key in ("n", "n_scored", "mae", "rmse", "pearson_r", "spearman_rho", "ccc", "qwk_bands",
-                        "parse_failure_rate", "refusal_rate", "error_rate"):
-                row[key] = m.get(key)
-            row["auc_cutoff"] = (m.get("auc") or {}).get(str(cutoff_of(metrics)))
-            row["in_range_rate"] = (m.get("plausible") or {}).get("in_range_rate")
-            row["mae_ci95"] = (m.get("ci95") or {}).get("mae")
-            row["gap"] = cons.get("mean_signed_gap") if cons else None
-            row["gap_ci95"] = cons.get("signed_gap_ci95") if cons else None
+            row.update({key: getattr(m, key) for key in _POINT_KEYS})
+            row["auc_cutoff"] = m.auc_at(cutoff)
+            row["in_range_rate"] = (m.plausible or {}).get("in_range_rate")
+            row["mae_ci95"] = m.ci95.get("mae")
+            row["gap"] = cons.mean_signed_gap if cons else None
+            row["gap_ci95"] = cons.signed_gap_ci95 if cons else None
             rows.append(row)
     return rows
 
@@ -114,13 +111,14 @@ def fmt(key: str, value: Any) -> str:
     return str(value)
 
 
-def usage_line(metrics: dict[str, Any], model: str) -> str | None:
-    """Tokens and cost of a model's judgments, from metrics.json ``usage``."""
-    u = (metrics.get("usage") or {}).get(model)
+def usage_line(metrics: RunMetrics, model: str) -> str | None:
+    """Tokens and cost of a model's judgments, from the run's ``usage``."""
+    u = metrics.usage.get(model)
     if not u:
         return None
-    cost = f"${u['cost_usd_all']:.4f} (paid this run: ${u['cost_usd']:.4f})" if u.get("priced") else "cost unknown (no list price)"
-    return (f"{u['judgments']} judgments · {u['prompt_tokens']:,} prompt + {u['completion_tokens']:,} "
+    cost = (f"${u.cost_usd_all:.4f} (paid this run: ${u.cost_usd:.4f})" if u.priced and u.cost_usd_all is not None
+            and u.cost_usd is not None else "cost unknown (no list price)")
+    return (f"{u.judgments} judgments · {u.prompt_tokens:,} prompt + {u.completion_tokens:,} "
             f"completion tokens · {cost}")
 
 
@@ -128,15 +126,17 @@ _SHOWN = {"mae": "MAE", "rmse": "RMSE", "pearson_r": "r", "spearman_rho": "ρ", 
           "qwk_bands": "QWK", "ci95.mae": "MAE 95% CI"}
 
 
-def undefined_notes(metrics: dict[str, Any], model: str) -> list[str]:
+def undefined_notes(metrics: RunMetrics, model: str) -> list[str]:
     """Why the table shows "–": reasons for undefined values, per metric, across the groups."""
-    block = metrics.get("models", {}).get(model, {})
-    groups = [("overall", block.get("overall", {}))] + list(block.get("by_language", {}).items())
+    block = metrics.models.get(model)
+    if block is None:
+        return []
+    groups = [("overall", block.overall)] + list(block.by_language.items())
     cutoff = cutoff_of(metrics)
     shown = {**_SHOWN, f"auc.{cutoff}": f"AUC≥{cutoff}"}
     reasons: dict[tuple[str, str], list[str]] = {}
     for scope, m in groups:
-        for path, reason in (m.get("undefined") or {}).items():
+        for path, reason in m.undefined.items():
             if path in shown:
                 reasons.setdefault((shown[path], reason), []).append(scope)
     return [f"{label} undefined ({', '.join(scopes)}): {reason}" for (label, reason), scopes in reasons.items()]

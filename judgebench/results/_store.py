@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, StorageError
 from ..redaction import redact
 
 RUN_FILE = "run.json"
@@ -21,11 +22,24 @@ def job_key(record: dict[str, Any]) -> tuple[str, str, str, int]:
     return (record.get("task", ""), record["sample_id"], record["model"], int(record["repeat"]))
 
 
+def storage_error(path: Path, e: OSError, *, kept: str = "") -> StorageError:
+    """One message for every write that the file system refused (full disk, quota, file size
+    limit, read-only): which file, why, and that the same command resumes."""
+    why = "no space left on device" if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else (e.strerror or str(e))
+    return StorageError(f"{path}: cannot write ({why}){kept}; free space (or fix the directory), then run "
+                        "the same command again: it resumes where this one stopped")
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write then rename, so a reader or a crash never sees half a file."""
+    """Write then rename, so a reader or a crash never sees half a file (a full disk leaves the
+    old file as it was)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise storage_error(path, e) from None
 
 
 def read_json(path: Path) -> Any:
@@ -158,11 +172,24 @@ class RunStore:
 
     def append(self, record: dict[str, Any]) -> None:
         line = redact(json.dumps(record, ensure_ascii=False, separators=(",", ":"))) + "\n"
-        if self._fd is None:
-            self._fd = os.open(self.samples_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        # One write() per line: with O_APPEND the kernel never interleaves or splits it.
-        # "replace": a lone surrogate that slipped through becomes "?" rather than a lost line.
-        os.write(self._fd, line.encode("utf-8", "replace"))
+        data = line.encode("utf-8", "replace")  # a lone surrogate that slipped through becomes "?", not a lost line
+        start = 0
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.samples_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            start = os.fstat(self._fd).st_size
+            # One write() per line: with O_APPEND the kernel never interleaves it; a short write
+            # (the disk filling up) is continued, and a failed one is undone below.
+            done = 0
+            while done < len(data):
+                done += os.write(self._fd, data[done:])
+        except OSError as e:
+            if self._fd is not None:
+                try:
+                    os.ftruncate(self._fd, start)  # no torn line: the journal ends on a whole judgment
+                except OSError:
+                    pass  # resume drops a torn tail anyway (repair)
+            raise storage_error(self.samples_path, e) from None
 
     def close_journal(self) -> None:
         if self._fd is not None:

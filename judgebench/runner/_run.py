@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError
 from ..models import JudgeSpec, preflight
@@ -17,6 +17,9 @@ from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
 from ._execute import Executor, Job, Sampling, prompt_builder
 from ._retry import Backoff
+
+if TYPE_CHECKING:  # the metrics package pulls in pandas: not on the import path of --help
+    from ..metrics import RunMetrics
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class RunOutcome:
     run_id: str
     out: Path
     records: list[dict[str, Any]]
-    metrics: dict[str, Any]
+    metrics: RunMetrics
     n_new: int
     n_resumed: int
     n_from_cache: int = 0
@@ -148,7 +151,13 @@ def _file_logger(out: Path) -> logging.Handler:
         def format(self, record: logging.LogRecord) -> str:
             return redact(super().format(record))
 
-    handler = logging.FileHandler(out / "run.log", encoding="utf-8")
+    class Quiet(logging.FileHandler):
+        def handleError(self, record: logging.LogRecord) -> None:
+            # The log is a diagnostic: a full disk loses log lines, it must not print a traceback
+            # over the terminal (the journal's own write failure is what stops the run).
+            pass
+
+    handler = Quiet(out / "run.log", encoding="utf-8")
     handler.setFormatter(Redacting("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("judgebench")
     logger.setLevel(logging.INFO)
@@ -257,17 +266,21 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
         metrics = run_metrics(
             records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
         )
-    # What the numbers were measured on, so a metrics file alone can be checked for comparability.
-    metrics["provenance"] = {
-        "tasks": [{"name": t["name"], "content_hash": t["content_hash"]} for t in run["tasks"]],
-        "prompt_hash": run["prompt_hash"],
-        "models": {j.name: j.model for j in config.judges},
-        "repeats": config.repeats,
-        "temperature": config.temperature,
-    }
-    metrics["usage"] = usage_totals(records)
-    metrics["scale_def"] = asdict(task0.scale)  # so reports work for scales defined in task.yaml
-    store.write_metrics(metrics)
+    from ..metrics import Provenance, Usage
+
+    metrics = metrics.model_copy(update={
+        # What the numbers were measured on, so a metrics file alone can be checked for comparability.
+        "provenance": Provenance(
+            tasks=[{"name": t["name"], "content_hash": t["content_hash"]} for t in run["tasks"]],
+            prompt_hash=run["prompt_hash"],
+            models={j.name: j.model for j in config.judges},
+            repeats=config.repeats,
+            temperature=config.temperature,
+        ),
+        "usage": {name: Usage(**u) for name, u in usage_totals(records).items()},
+        "scale_def": asdict(task0.scale),  # so reports work for scales defined in task.yaml
+    })
+    store.write_metrics(metrics.to_json())
     run["finished_at"] = _now()
     store.write_run(run)
     return RunOutcome(

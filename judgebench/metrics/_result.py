@@ -1,0 +1,164 @@
+"""The metrics document as typed records: what ``run_metrics`` returns and reports read.
+
+``metrics.json`` is ``RunMetrics.to_json()``; a file read back becomes a ``RunMetrics`` through
+``RunMetrics.from_json``, which says which field of which file is wrong instead of letting a
+report fail on a missing key. Blocks keep the keys they do not declare (``extra="allow"``) so a
+newer file (or a notebook's own additions) survives a round trip; ``to_json`` writes back
+exactly the keys that were there, nothing invented. docs/schemas/metrics.schema.json is
+generated from these classes (``metrics_json_schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Num = Optional[float]
+CI = Optional[list[Optional[float]]]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: the keys this block was built with, in their order."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class ScoreBlock(_Open):
+    """METRICS of one group of judgments (a model overall, or one language / arm of it)."""
+
+    n: int = Field(description="Judgments in the group (every status).")
+    n_scored: int = Field(description="Judgments with status ok.")
+    parse_failure_rate: Num = Field(None, description="Share of judgments whose answer could not be parsed.")
+    refusal_rate: Num = Field(None, description="Share of judgments the judge refused.")
+    error_rate: Num = Field(None, description="Share of judgments whose call failed.")
+    undefined: dict[str, str] = Field(default_factory=dict, description="Dotted key -> why that value is null.")
+    # pointwise
+    mae: Num = Field(None, description="Mean absolute error of the total (docs/metrics.md).")
+    rmse: Num = Field(None, description="Root mean squared error of the total.")
+    pearson_r: Num = Field(None, description="Pearson correlation of predicted and true totals.")
+    spearman_rho: Num = Field(None, description="Spearman rank correlation.")
+    ccc: Num = Field(None, description="Lin's concordance correlation coefficient.")
+    auc: dict[str, Num] = Field(default_factory=dict, description="Threshold (as a string) -> AUC of the predicted total for true total >= threshold.")
+    qwk_bands: Num = Field(None, description="Quadratic-weighted kappa on severity bands.")
+    mean_signed_error: Num = Field(None, description="Mean of predicted minus true total.")
+    ci95: dict[str, CI] = Field(default_factory=dict, description="Bootstrap 95% CIs (resampling cases), by metric.")
+    plausible: Optional[dict[str, Any]] = Field(None, description="In-range rate and visible-item MAE (tasks with truth.items_range).")
+    # pairwise
+    accuracy: Num = Field(None, description="Pairwise: share of non-tie pairs ordered correctly.")
+    tie_rate: Num = Field(None, description="Pairwise: share of answers that were 'tie'.")
+    position_consistency: Num = Field(None, description="Pairwise: share of pairs answered the same in both orders.")
+
+    def auc_at(self, cutoff: int) -> Num:
+        return self.auc.get(str(cutoff))
+
+
+class ConsistencyBlock(_Open):
+    """One language against the baseline language, case by case (docs/metrics.md, CONSISTENCY)."""
+
+    n_pairs: int = Field(description="Cases scored in both languages.")
+    mean_signed_gap: Num = Field(None, description="Mean of (language - baseline) predicted total per case.")
+    mean_abs_gap: Num = Field(None, description="Mean absolute gap per case.")
+    signed_gap_ci95: CI = Field(None, description="Bootstrap 95% CI of the mean signed gap.")
+    wilcoxon_p: Num = Field(None, description="Wilcoxon signed-rank p of the gaps.")
+    wilcoxon_p_holm: Num = Field(None, description="Holm-adjusted across the languages of the block.")
+    bland_altman: Optional[dict[str, Num]] = Field(None, description="Bias and 95% limits of agreement.")
+    agreement: Num = Field(None, description="Pairwise: share of pairs answered as in the baseline language.")
+    undefined: dict[str, str] = Field(default_factory=dict, description="Dotted key -> why that value is null.")
+
+
+class ArmMetrics(_Open):
+    """One arm (translated, localized, ...) of the non-baseline languages."""
+
+    by_language: dict[str, ScoreBlock] = Field(default_factory=dict)
+    consistency: dict[str, ConsistencyBlock] = Field(default_factory=dict)
+
+
+class ModelMetrics(_Open):
+    """Everything measured about one judge in a run."""
+
+    answers: Optional[dict[str, Any]] = Field(None, description="How varied the judge's answers were (metrics/_answers.py).")
+    overall: ScoreBlock
+    by_language: dict[str, ScoreBlock] = Field(default_factory=dict)
+    consistency: dict[str, ConsistencyBlock] = Field(default_factory=dict)
+    by_arm: dict[str, ArmMetrics] = Field(default_factory=dict, description="Per arm, when a task has several non-baseline arms.")
+
+    def groups(self) -> list[tuple[str, ScoreBlock, Optional[ConsistencyBlock]]]:
+        """(label, block, consistency) for overall, each language, and each arm of a language."""
+        out: list[tuple[str, ScoreBlock, Optional[ConsistencyBlock]]] = [("overall", self.overall, None)]
+        for lang, block in self.by_language.items():
+            out.append((lang, block, self.consistency.get(lang)))
+            for arm in sorted(self.by_arm):
+                arm_metrics = self.by_arm[arm]
+                if lang in arm_metrics.by_language:
+                    out.append((f"{lang} · {arm}", arm_metrics.by_language[lang], arm_metrics.consistency.get(lang)))
+        return out
+
+
+class Usage(_Open):
+    """Tokens and cost of one judge's judgments in the run."""
+
+    judgments: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: Num = Field(None, description="Paid in this run (cached answers cost nothing).")
+    cost_usd_all: Num = Field(None, description="What all the judgments cost when they were made.")
+    priced: bool = Field(False, description="False when the model has no known price.")
+
+
+class Provenance(_Open):
+    """What the numbers were measured on, so a metrics file alone can be checked for comparability."""
+
+    tasks: list[dict[str, Any]] = Field(default_factory=list, description="[{name, content_hash}].")
+    prompt_hash: Optional[str] = None
+    models: dict[str, str] = Field(default_factory=dict, description="Judge name -> litellm model string.")
+    repeats: Optional[int] = None
+    temperature: Optional[float] = None
+
+
+class RunMetrics(_Open):
+    """The whole metrics.json document (docs/contract.md §4)."""
+
+    schema_version: Literal[1] = 1
+    run_id: Optional[str] = None
+    baseline_language: str = "en"
+    scale: Optional[str] = Field(None, description="Name of the scale the run used.")
+    cutoff: Optional[int] = Field(None, description="The scale's clinical cut-off.")
+    mode: Literal["pointwise", "pairwise"] = "pointwise"
+    bootstrap: Optional[dict[str, Any]] = Field(None, description="n_resamples, seed, level, unit of every CI.")
+    models: dict[str, ModelMetrics]
+    provenance: Optional[Provenance] = None
+    usage: dict[str, Usage] = Field(default_factory=dict)
+    scale_def: Optional[dict[str, Any]] = Field(None, description="The scale itself, so reports work for task-defined scales.")
+
+    @property
+    def cutoff_or_default(self) -> int:
+        """The scale's cut-off; PHQ-9's 10 for files that predate the field."""
+        return int(self.cutoff or 10)
+
+    @classmethod
+    def from_json(cls, doc: Any, *, source: str = "metrics.json") -> RunMetrics:
+        """A metrics document read back; a malformed one is an input error naming the field."""
+        from pydantic import ValidationError
+
+        from ..errors import InputError
+
+        try:
+            return cls.model_validate(doc)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+            raise InputError(f"{source}: {where}: {first['msg']}; not a judgebench metrics file, "
+                             "or a damaged one: re-run `judgebench run` on the run directory to rewrite it") from None
+
+
+def metrics_json_schema() -> dict[str, Any]:
+    """JSON Schema of metrics.json (published as docs/schemas/metrics.schema.json)."""
+    schema = RunMetrics.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "judgebench metrics.json"
+    schema["description"] = ("docs/contract.md §4 and §6; statistics defined in docs/metrics.md. "
+                             "Undefined values are null, never NaN.")
+    return schema
