@@ -219,3 +219,28 @@ def test_sample_scoring_reads_distributions_from_the_repeats(judgebench, tmp_pat
     y = truths >= CUTOFF
     assert overall["calibration"]["brier"] == pytest.approx(
         brier_score_loss(y, [tp[CUTOFF:].sum() for tp in totals]), abs=1e-9)
+
+
+def test_reports_show_calibration_and_the_leaderboard_ranks_by_expected(judgebench, tmp_path, uncertain_server,
+                                                                          truth_server):
+    srv, _ = uncertain_server
+    probs = tmp_path / "probs"
+    judgebench(*run_args(srv, probs, "--scoring", "logprob"), check=0)
+    flat = tmp_path / "flat"  # logprob asked, none sent: no expected totals to rank by
+    judgebench("run", "--task", MINI, "--model", "openai/no-logprobs", "--api-base", truth_server().url,
+               "--scoring", "logprob", "--out", str(flat), "--quiet", check=0)
+    page = tmp_path / "report.html"
+    judgebench("report", str(probs), "--format", "html", "--output", str(page), check=0)
+    text = page.read_text(encoding="utf-8")
+    assert "reliability diagram" in text and text.count("alt='reliability diagram'") == 1
+    table = judgebench("report", str(probs), "--format", "markdown", check=0).stdout
+    assert "MAE exp." in table and "Brier≥10" in table
+    board = json.loads(judgebench("leaderboard", str(flat), str(probs), "--rank-by", "expected", "--format", "json",
+                                  check=0).stdout)
+    assert board["primary_metric"] == "expected_mae"
+    assert [r["judge"] for r in board["rows"]] == ["openai/test-judge", "openai/no-logprobs"]
+    overall = json.loads((probs / "metrics.json").read_text())["models"]["openai/test-judge"]["overall"]
+    assert board["rows"][0]["expected_mae"] == overall["expected"]["mae"]
+    assert board["rows"][0]["brier"] == overall["calibration"]["brier"]
+    csv_head = judgebench("leaderboard", str(flat), str(probs), "--format", "csv", check=0).stdout.splitlines()[0]
+    assert "MAE expected" in csv_head

@@ -28,6 +28,15 @@ scale's cut-off, from metrics.json)."""
 PLAUSIBLE_COLUMN = ("in_range_rate", "in range")
 """Shown after QWK when the task records plausible item ranges (``truth.items_range``)."""
 
+PROBABILISTIC_COLUMNS = [
+    ("expected_mae", "MAE exp."),
+    ("expected_auc_cutoff", "AUC≥{cutoff} P"),
+    ("brier", "Brier≥{cutoff}"),
+    ("ece", "ECE"),
+]
+"""Shown after AUC when the run scored with probabilities (``--scoring logprob|sample``): MAE of
+the expected total, AUC of P(total >= cut-off), Brier score and ECE at the cut-off."""
+
 PAIRWISE_COLUMNS = [
     ("language", "language"),
     ("n", "n"),
@@ -55,6 +64,10 @@ def _has_ranges(metrics: dict[str, Any]) -> bool:
     return any("plausible" in (b.get("overall") or {}) for b in metrics.get("models", {}).values())
 
 
+def _has_probabilities(metrics: dict[str, Any]) -> bool:
+    return any("calibration" in (b.get("overall") or {}) for b in metrics.get("models", {}).values())
+
+
 def columns_for(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     if metrics.get("mode") == "pairwise":
         return PAIRWISE_COLUMNS
@@ -62,6 +75,9 @@ def columns_for(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     if _has_ranges(metrics):
         at = [k for k, _ in cols].index("qwk_bands") + 1
         cols.insert(at, PLAUSIBLE_COLUMN)
+    if _has_probabilities(metrics):
+        at = [k for k, _ in cols].index("auc_cutoff") + 1
+        cols[at:at] = [(k, label.format(cutoff=cutoff_of(metrics))) for k, label in PROBABILISTIC_COLUMNS]
     return cols
 
 
@@ -91,6 +107,10 @@ def metric_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
                 row[key] = m.get(key)
             row["auc_cutoff"] = (m.get("auc") or {}).get(str(cutoff_of(metrics)))
             row["in_range_rate"] = (m.get("plausible") or {}).get("in_range_rate")
+            expected, calibration = m.get("expected") or {}, m.get("calibration") or {}
+            row["expected_mae"] = expected.get("mae")
+            row["expected_auc_cutoff"] = (expected.get("auc") or {}).get(str(cutoff_of(metrics)))
+            row["brier"], row["ece"] = calibration.get("brier"), calibration.get("ece")
             row["mae_ci95"] = (m.get("ci95") or {}).get("mae")
             row["gap"] = cons.get("mean_signed_gap") if cons else None
             row["gap_ci95"] = cons.get("signed_gap_ci95") if cons else None
@@ -133,7 +153,9 @@ def undefined_notes(metrics: dict[str, Any], model: str) -> list[str]:
     block = metrics.get("models", {}).get(model, {})
     groups = [("overall", block.get("overall", {}))] + list(block.get("by_language", {}).items())
     cutoff = cutoff_of(metrics)
-    shown = {**_SHOWN, f"auc.{cutoff}": f"AUC≥{cutoff}"}
+    shown = {**_SHOWN, f"auc.{cutoff}": f"AUC≥{cutoff}", "expected.mae": "MAE exp.",
+             f"expected.auc.{cutoff}": f"AUC≥{cutoff} P", "calibration.brier": f"Brier≥{cutoff}",
+             "calibration.ece": "ECE"}
     reasons: dict[tuple[str, str], list[str]] = {}
     for scope, m in groups:
         for path, reason in (m.get("undefined") or {}).items():
