@@ -244,3 +244,16 @@ def test_reports_show_calibration_and_the_leaderboard_ranks_by_expected(judgeben
     assert board["rows"][0]["brier"] == overall["calibration"]["brier"]
     csv_head = judgebench("leaderboard", str(flat), str(probs), "--format", "csv", check=0).stdout.splitlines()[0]
     assert "MAE expected" in csv_head
+
+
+def test_auto_reads_logprobs_where_they_come_and_scores_points_where_they_do_not(
+        judgebench, tmp_path, uncertain_server, truth_server):
+    srv, _ = uncertain_server
+    judgebench(*run_args(srv, tmp_path / "with", "--scoring", "auto"), check=0)
+    assert all(r["body"].get("logprobs") is True for r in srv.requests)  # litellm: openai/ sends them
+    assert all(r["scoring"] == "logprob" and "pred_total_expected" in r for r in read_jsonl(tmp_path / "with" / "samples.jsonl"))
+    plain = truth_server()
+    judgebench("run", "--task", MINI, "--model", "openai/test-judge", "--api-base", plain.url, "--scoring", "auto",
+               "--out", str(tmp_path / "without"), "--quiet", check=0)
+    records = read_jsonl(tmp_path / "without" / "samples.jsonl")
+    assert all("scoring" not in r and r["flags"] == [] and r["pred_total"] == r["true_total"] for r in records)
