@@ -210,6 +210,8 @@ class _LogitsRecorder:
 
     def content(self, n_prompt: int) -> list[dict]:
         """OpenAI's ``logprobs.content`` for the tokens generated after ``n_prompt`` prompt tokens."""
+        # llama-cpp-python keeps the evaluated sequence (prompt + answer) in _input_ids; the text
+        # it returns carries no token ids
         generated = self.engine._llm._input_ids[n_prompt:].tolist()
         by_position = {pos: alts for pos, alts in self.steps}
         out = []

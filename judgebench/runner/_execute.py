@@ -69,7 +69,7 @@ def _truth_choice(pair: Pair) -> str:
 
 
 def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=(),
-            scored: dict[str, Any] | None = None) -> dict[str, Any]:
+            probabilistic: dict[str, Any] | None = None) -> dict[str, Any]:
     """The samples.jsonl line of one judgment, built through its typed record."""
     item = job.item
     common = dict(
@@ -85,16 +85,16 @@ def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attem
             pred_choice=result.value if isinstance(result, Choice) else None,
         )
     else:
-        ok = isinstance(result, Judgment)
+        scored = isinstance(result, Judgment)
         record = PointJudgment(
             **common, pair_id=item.pair_id,
-            pred_total=result.total if ok else None,
-            pred_items=list(result.items) if ok and result.items else None,
+            pred_total=result.total if scored else None,
+            pred_items=list(result.items) if scored and result.items else None,
             true_total=item.true_total,
             true_items=list(item.true_items) if item.true_items else None,
             true_items_range=[list(r) for r in item.true_items_range] if item.true_items_range is not None else None,
             hidden_items=list(item.hidden_items) if item.hidden_items is not None else None,
-            **(scored if scored is not None else _failed_scoring(job)),
+            **(probabilistic if probabilistic is not None else _failed_scoring(job)),
         )
     return record_json(record)
 
@@ -223,14 +223,14 @@ class Executor:
         flags = parsed.flags if ok else ()
         if completion.finish_reason == "length" and not ok:
             error = f"{error} (answer cut off at max_tokens or at 100,000 characters)"
-        scored = None
+        fields = None
         if _probabilistic(job):
-            scored, more = _distributions(job, parsed, completion)
+            fields, more = _distributions(job, parsed, completion)
             flags = (*flags, *more)
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
             usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
-            scored=scored,
+            probabilistic=fields,
         )
 
     async def run(self, jobs: list[Job]) -> None:
