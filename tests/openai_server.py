@@ -39,6 +39,8 @@ class Reply:
     """Answer 200 with ``choices: []``."""
     echo_headers: bool = False
     """Put the request's headers into the content (a server that echoes Authorization)."""
+    logprobs: list[dict[str, Any]] | None = None
+    """Sent as the choice's ``logprobs.content`` (OpenAI's token log-probabilities)."""
 
 
 Responder = Callable[[dict[str, Any]], Reply]
@@ -64,6 +66,36 @@ def answer_json(items: list[int] | None, total: int | None = None) -> str:
         obj["items"] = items
     obj["total"] = sum(items) if total is None and items is not None else total
     return json.dumps(obj)
+
+
+def _tok(text: str, logprob: float, top: dict[str, float] | None = None) -> dict[str, Any]:
+    import math
+
+    entry: dict[str, Any] = {"token": text, "logprob": logprob, "bytes": list(text.encode())}
+    entry["top_logprobs"] = [{"token": k, "logprob": math.log(p), "bytes": list(k.encode())}
+                             for k, p in (top or {text: math.exp(logprob)}).items()]
+    return entry
+
+
+def answer_tokens(items: list[int], tops: list[dict[str, float]], *, spaced: bool = False) -> tuple[str, list[dict]]:
+    """The answer ``{"items": [...], "total": N}`` and its OpenAI ``logprobs.content``: item j's
+    value token offers the alternatives ``tops[j]`` (token text -> probability); every other
+    token is certain. ``spaced``: values carry their space (``" 2"``) instead of following a
+    separate ``" "`` token."""
+    import math
+
+    toks = [_tok('{"', 0.0), _tok("items", 0.0), _tok('":', 0.0), _tok(" [", 0.0)]
+    for j, (v, top) in enumerate(zip(items, tops)):
+        if j:
+            toks.append(_tok(",", 0.0))
+            if not spaced:
+                toks.append(_tok(" ", 0.0))
+        text = (" " if spaced and j else "") + str(v)
+        if text not in top:
+            raise ValueError(f"tops[{j}] must give the chosen token {text!r} a probability")
+        toks.append(_tok(text, math.log(top[text]), top))
+    toks += [_tok("],", 0.0), _tok(' "', 0.0), _tok("total", 0.0), _tok('":', 0.0), _tok(f" {sum(items)}", 0.0), _tok("}", 0.0)]
+    return "".join(t["token"] for t in toks), toks
 
 
 def oracle(truth_by_dialogue: dict[str, tuple[int, list[int] | None, str]], *,
@@ -160,10 +192,13 @@ class _Handler(BaseHTTPRequestHandler):
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if reply.refusal:
             message["refusal"] = reply.refusal
+        choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
+        if reply.logprobs is not None:
+            choice["logprobs"] = {"content": reply.logprobs}
         payload = {
             "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "test-model"),
-            "choices": [] if reply.no_choices else [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+            "choices": [] if reply.no_choices else [choice],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
         }
         if reply.raw_content is not None:

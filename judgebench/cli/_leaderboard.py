@@ -10,6 +10,11 @@ from typing import Annotated, Optional
 import typer
 
 
+class RankBy(str, Enum):
+    point = "point"
+    expected = "expected"
+
+
 class BoardFormat(str, Enum):
     table = "table"
     markdown = "markdown"
@@ -23,9 +28,12 @@ def leaderboard(
     format: Annotated[BoardFormat, typer.Option("--format", "-f", help="table (default), markdown, csv, json or html.")] = BoardFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     allow_mixed: Annotated[bool, typer.Option("--allow-mixed", help="Rank runs of different tasks or prompts together anyway.")] = False,
+    rank_by: Annotated[RankBy, typer.Option("--rank-by", help="point (default): MAE of the predicted total. expected: MAE of the expected total of --scoring logprob|sample runs (judges without one rank last).")] = RankBy.point,
 ) -> None:
     """Rank judges across runs by MAE of the predicted total (lower is better), with per-language
-    MAE, the mean and worst cross-language gap, coverage (share of judgments scored) and cost."""
+    MAE, the mean and worst cross-language gap, coverage (share of judgments scored) and cost;
+    runs with probability-weighted scores add the MAE of the expected total and the Brier score
+    at the cut-off (--rank-by expected ranks by the former)."""
     from .. import reports
 
     loaded = [(p.name if p.is_dir() else p.parent.name, reports.load_run_metrics(p)) for p in runs]
@@ -34,7 +42,7 @@ def leaderboard(
     from ._console import check_output
 
     check_output(output)
-    rows = reports.leaderboard_rows(loaded)
+    rows = reports.leaderboard_rows(loaded, rank_by=rank_by.value)
     header, cells = reports.leaderboard_cells(rows)
     if format == BoardFormat.table:
         from rich.table import Table
@@ -43,7 +51,8 @@ def leaderboard(
 
         pairwise = bool(rows) and "accuracy" in rows[0]
         title = ("judgebench leaderboard (ranked by accuracy without ties, higher is better)" if pairwise
-                 else "judgebench leaderboard (ranked by MAE, lower is better)")
+                 else "judgebench leaderboard (ranked by MAE of the expected total, lower is better)"
+                 if rank_by == RankBy.expected else "judgebench leaderboard (ranked by MAE, lower is better)")
         table = Table(*header, title=title)
         for row in cells:
             table.add_row(*map(cell, row))
@@ -54,7 +63,9 @@ def leaderboard(
         return
     pairwise = bool(rows) and "accuracy" in rows[0]
     ranking = ("Ranked by accuracy without ties (higher is better), then position consistency."
-               if pairwise else "Ranked by MAE of the predicted total (lower is better), then mean |gap|, then coverage.")
+               if pairwise else "Ranked by MAE of the expected total (lower is better), then MAE, mean |gap|, coverage."
+               if rank_by == RankBy.expected else
+               "Ranked by MAE of the predicted total (lower is better), then mean |gap|, then coverage.")
     if format == BoardFormat.markdown:
         prov = loaded[0][1].provenance if loaded else None
         tasks = (", ".join(str(t.get("name")) for t in prov.tasks) if prov else "") or "?"
@@ -64,7 +75,8 @@ def leaderboard(
             "`mean |gap|`: mean over languages of |mean pred(language) − pred(baseline)| per case; ")
             + "coverage: share of judgments scored.\n"))
     elif format == BoardFormat.json:
-        text = json.dumps({"primary_metric": "accuracy" if pairwise else reports.PRIMARY, "rows": rows},
+        primary = "accuracy" if pairwise else "expected_mae" if rank_by == RankBy.expected else reports.PRIMARY
+        text = json.dumps({"primary_metric": primary, "rows": rows},
                           indent=2, ensure_ascii=False) + "\n"
     elif format == BoardFormat.csv:
         text = reports.csv_text(header, cells)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,6 +13,13 @@ from ..errors import AllJudgmentsFailed, ErrorRateExceeded, InputError
 from ._console import esc
 
 DEFAULT_TASK = "phq9-multilingual"
+
+
+class ScoringMode(str, Enum):
+    point = "point"
+    logprob = "logprob"
+    sample = "sample"
+    auto = "auto"
 
 
 def _progress(console):
@@ -88,6 +96,7 @@ def run(
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Response cache directory (default $JUDGEBENCH_CACHE_DIR or ~/.cache/judgebench).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")] = False,
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
+    scoring: Annotated[Optional[ScoringMode], typer.Option("--scoring", help="point (default): the parsed answer. logprob: also each item's probabilities from the answer's token log-probabilities (pred_items_dist, pred_total_expected; metrics 'expected' and 'calibration'). sample: distributions from --repeats K (>= 2) answers at --temperature. auto: logprob where the provider returns them. Overrides scoring: in --models-file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list price.")] = False,
@@ -107,7 +116,8 @@ def run(
     check_run_rules(tasks)
     named = load_models_file(models_file) if models_file else {}
     judges = resolve_judges(model, named=named, api_base=api_base, concurrency=concurrency,
-                            timeout=timeout, max_retries=max_retries)
+                            timeout=timeout, max_retries=max_retries, scoring=scoring.value if scoring else None)
+    _check_scoring(judges, repeats=repeats, temperature=temperature, console=console)
     out = out or Path("results") / datetime.now().strftime("%Y%m%d-%H%M%S")
     config = RunConfig(
         tasks=tasks, judges=judges, out=out, repeats=repeats, temperature=temperature, max_tokens=max_tokens,
@@ -128,6 +138,17 @@ def run(
         shown.stop()
     _print_outcome(outcome, out, console, as_json=as_json)
     _raise_for_failures(outcome, out, max_error_rate)
+
+
+def _check_scoring(judges, *, repeats: int, temperature: float, console) -> None:
+    """--scoring sample reads distributions from the repeats: one answer is no distribution."""
+    sampled = [j.name for j in judges if j.scoring == "sample"]
+    if sampled and repeats < 2:
+        raise InputError(f"--scoring sample ({', '.join(sampled)}) needs --repeats K with K >= 2: "
+                         "the distribution of each item is read from the K answers")
+    if sampled and temperature == 0 and not any("temperature" in j.params for j in judges if j.scoring == "sample"):
+        console.print("[yellow]warning[/]: --scoring sample at --temperature 0 gives (nearly) identical repeats; "
+                      "use e.g. --temperature 1 to sample the judge's uncertainty")
 
 
 def _load_tasks(refs: list[str], *, language: list[str], arm: list[str], limit: int | None) -> list:

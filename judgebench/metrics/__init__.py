@@ -29,8 +29,11 @@ from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
 from ._pairwise import pairwise_run_metrics
 from ._plausible import in_range_rate, visible_total_mae
+from ._probabilistic import (
+    brier_score, calibration_bins, expected_calibration_error, probabilistic_blocks, probabilistic_units,
+)
 from ._result import (
-    ArmMetrics, ConsistencyBlock, ModelMetrics, Provenance, RunMetrics, ScoreBlock, Usage, metrics_json_schema,
+    ArmMetrics, CalibrationBlock, ConsistencyBlock, ExpectedBlock, ModelMetrics, Provenance, RunMetrics, ScoreBlock, Usage, metrics_json_schema,
 )
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
 from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_table, per_pair, run_metrics
@@ -38,6 +41,8 @@ from ._summary import SCHEMA_VERSION, consistency_block, group_metrics, metrics_
 __all__ = [
     "SCHEMA_VERSION",
     "ArmMetrics",
+    "CalibrationBlock",
+    "ExpectedBlock",
     "ConsistencyBlock",
     "ModelMetrics",
     "Provenance",
@@ -55,10 +60,13 @@ __all__ = [
     "bland_altman",
     "bootstrap_mean_ci",
     "bootstrap_score_ci",
+    "brier_score",
+    "calibration_bins",
     "ccc",
     "check_judgments",
     "consistency_block",
     "consistency_gaps",
+    "expected_calibration_error",
     "coverage_by_band",
     "group_metrics",
     "holm_adjust",
@@ -77,6 +85,8 @@ __all__ = [
     "pearson_r",
     "per_pair",
     "percentile_ci",
+    "probabilistic_blocks",
+    "probabilistic_units",
     "prepare_frame",
     "quadratic_weighted_kappa",
     "records_frame",

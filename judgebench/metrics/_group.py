@@ -20,6 +20,7 @@ from ._discrimination import (
 from ._frame import prepare_frame
 from ._items import SAFETY_ITEM, item_mae, item_summary, items_matrix
 from ._plausible import plausible_block
+from ._probabilistic import has_probabilistic, probabilistic_blocks
 from ._reliability import reliability_block
 
 
@@ -210,7 +211,10 @@ def score_metrics(df, /, *, scale: Scale, n_resamples: int = 1000, seed: int = 0
         auc_C}`` (percentile bootstrap over the cases, ``pair_id``, with a scored judgment);
         ``reliability`` (``reliability_block`` over the samples x repeats matrix);
         ``plausible {n, in_range_rate, mae_visible}`` only when the samples carry
-        ``truth.items_range`` (see ``plausible_block``);
+        ``truth.items_range`` (see ``plausible_block``); ``expected {n, mae, rmse, pearson_r,
+        spearman_rho, ccc, mean_signed_error, auc}`` and ``calibration {cutoff, n, n_positive,
+        brier, ece, n_bins, bins}`` only for judgments made with ``--scoring logprob|sample``
+        (see ``probabilistic_blocks``);
         ``undefined {path: reason}``.
     """
     if n_resamples < 0:
@@ -232,6 +236,8 @@ def score_metrics(df, /, *, scale: Scale, n_resamples: int = 1000, seed: int = 0
                       n_resamples=n_resamples, seed=seed, why=why)
     m["reliability"], rel_why = reliability_block(_ratings(df))
     why.update({f"reliability.{k}": v for k, v in rel_why.items()})
+    if has_probabilistic(df):
+        m.update(probabilistic_blocks(df, scale=scale, why=why))
     if len(df) == 0:
         # an empty group: one reason says it all
         why = {k: "no judgments" for k in why}

@@ -26,6 +26,33 @@ class _Open(BaseModel):
         return self.model_dump(mode="json", exclude_unset=True)
 
 
+class ExpectedBlock(_Open):
+    """Point metrics on the expected totals of probability-weighted scoring (docs/metrics.md)."""
+
+    n: int = 0
+    mae: Num = None
+    rmse: Num = None
+    pearson_r: Num = None
+    spearman_rho: Num = None
+    ccc: Num = None
+    mean_signed_error: Num = None
+    auc: dict[str, Num] = Field(default_factory=dict, description="Threshold -> AUC of P(total >= threshold).")
+    undefined: dict[str, str] = Field(default_factory=dict)
+
+
+class CalibrationBlock(_Open):
+    """Calibration of P(total >= cut-off) against the truth (docs/metrics.md)."""
+
+    cutoff: Optional[int] = None
+    n: int = 0
+    n_positive: int = 0
+    brier: Num = Field(None, description="Brier score (Brier 1950).")
+    ece: Num = Field(None, description="Expected calibration error over equal-width bins (Guo et al. 2017).")
+    n_bins: Optional[int] = None
+    bins: list[dict[str, Any]] = Field(default_factory=list, description="[{lo, hi, n, mean_p, frac_pos}] of non-empty bins.")
+    undefined: dict[str, str] = Field(default_factory=dict)
+
+
 class ScoreBlock(_Open):
     """METRICS of one group of judgments (a model overall, or one language / arm of it)."""
 
@@ -46,6 +73,8 @@ class ScoreBlock(_Open):
     mean_signed_error: Num = Field(None, description="Mean of predicted minus true total.")
     ci95: dict[str, CI] = Field(default_factory=dict, description="Bootstrap 95% CIs (resampling cases), by metric.")
     plausible: Optional[dict[str, Any]] = Field(None, description="In-range rate and visible-item MAE (tasks with truth.items_range).")
+    expected: Optional[ExpectedBlock] = Field(None, description="--scoring logprob|sample: metrics of the expected totals.")
+    calibration: Optional[CalibrationBlock] = Field(None, description="--scoring logprob|sample: calibration at the cut-off.")
     # pairwise
     accuracy: Num = Field(None, description="Pairwise: share of non-tie pairs ordered correctly.")
     tie_rate: Num = Field(None, description="Pairwise: share of answers that were 'tie'.")

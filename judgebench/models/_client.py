@@ -31,15 +31,21 @@ class Completion:
     refusal: str | None = None
     """The provider's own refusal message, when it sent one instead of content."""
     finish_reason: str | None = None
+    logprobs: list[dict[str, Any]] | None = None
+    """The answer's tokens with their log-probabilities, when asked for and sent:
+    ``[{"token", "logprob", "top": [{"token", "logprob"}], "bytes"?}]`` (``logprobs_of``)."""
 
     def to_cache(self) -> dict[str, Any]:
-        return {
+        out = {
             "text": self.text,
             "usage": self.usage,
             "cost_usd": self.cost_usd,
             "refusal": self.refusal,
             "finish_reason": self.finish_reason,
         }
+        if self.logprobs is not None:  # entries of point runs stay as they were
+            out["logprobs"] = self.logprobs
+        return out
 
     @classmethod
     def from_cache(cls, d: dict[str, Any]) -> Completion:
@@ -106,6 +112,7 @@ def _make_local_handler(base):
                 grammar = grammar_for(int(items.get("minItems", 9)), int(items.get("items", {}).get("maximum", 3)))
             elif schema is not None:
                 json_schema = schema
+            top = _local_top_logprobs(opts) or _local_top_logprobs(kwargs)
             result = LocalEngine.shared().complete(
                 flatten_messages(kwargs["messages"]),
                 grammar=grammar,
@@ -113,9 +120,13 @@ def _make_local_handler(base):
                 max_tokens=int(opts.get("max_tokens") or 96),
                 temperature=float(opts.get("temperature") or 0.0),
                 seed=int(opts.get("seed") or 0),
+                top_logprobs=top,
             )
             response = kwargs.get("model_response") or litellm.ModelResponse()
             response.choices[0].message.content = result.text
+            if result.token_logprobs is not None:
+                # OpenAI's shape, read back by the same path as a remote server's
+                response.choices[0].logprobs = {"content": result.token_logprobs}
             response.choices[0].finish_reason = result.finish_reason
             response.model = kwargs.get("model")
             response.usage = litellm.Usage(
@@ -126,6 +137,78 @@ def _make_local_handler(base):
             return response
 
     return LocalJudgeHandler()
+
+
+def _local_top_logprobs(params: dict[str, Any]) -> int | None:
+    if not params.get("logprobs"):
+        return None
+    return int(params.get("top_logprobs") or TOP_LOGPROBS)
+
+
+TOP_LOGPROBS = 20
+"""Alternatives asked per token with ``--scoring logprob`` (OpenAI's maximum)."""
+
+
+def scoring_params(judge: JudgeSpec) -> dict[str, Any]:
+    """Request parameters of the judge's scoring mode: log-probabilities for ``logprob``, and for
+    ``auto`` where litellm says the provider returns them (the embedded judge always does)."""
+    mode = judge.scoring
+    if mode == "auto":
+        mode = "logprob" if judge.is_local or _supports_logprobs(judge.model) else "point"
+    return {"logprobs": True, "top_logprobs": TOP_LOGPROBS} if mode == "logprob" else {}
+
+
+def _supports_logprobs(model: str) -> bool:
+    try:
+        return "logprobs" in (_lib().get_supported_openai_params(model=model) or [])
+    except Exception:  # noqa: BLE001 - an unknown model: ask without logprobs
+        return False
+
+
+MAX_LOGPROB_TOKENS = 4096
+"""Tokens of an answer whose log-probabilities are kept (a JSON answer needs ~50)."""
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _logprob(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if value == value and value <= 0 else None  # NaN and p > 1 are not probabilities
+
+
+def _token(obj: Any) -> dict[str, Any] | None:
+    text = _field(obj, "token")
+    if not isinstance(text, str):
+        return None
+    out: dict[str, Any] = {"token": clean_text(text, limit=200)[0], "logprob": _logprob(_field(obj, "logprob"))}
+    raw = _field(obj, "bytes")
+    if isinstance(raw, list) and len(raw) <= 800 and all(isinstance(b, int) and 0 <= b < 256 for b in raw):
+        out["bytes"] = list(raw)
+    return out
+
+
+def logprobs_of(choice: Any) -> list[dict[str, Any]] | None:
+    """OpenAI's ``choice.logprobs.content``, from an untrusted server, in a plain form safe to
+    cache: at most ``MAX_LOGPROB_TOKENS`` tokens, 2 x ``TOP_LOGPROBS`` alternatives each, token
+    texts valid Unicode, log-probabilities finite and <= 0 (else null). None when absent."""
+    content = _field(_field(choice, "logprobs"), "content")
+    if not isinstance(content, list) or not content:
+        return None
+    out = []
+    for item in content[:MAX_LOGPROB_TOKENS]:
+        tok = _token(item)
+        if tok is None:
+            return None  # a token we cannot read leaves offsets we cannot trust
+        top = _field(item, "top_logprobs")
+        tok["top"] = [t for t in (_token(x) for x in (top if isinstance(top, list) else [])[: 2 * TOP_LOGPROBS]) if t]
+        for t in tok["top"]:
+            t.pop("bytes", None)  # only the chosen token's bytes locate it
+        out.append(tok)
+    return out
 
 
 def _schema_of(response_format: Any) -> dict | None:
@@ -313,6 +396,7 @@ def _completion_of(lib, judge: JudgeSpec, response) -> Completion | CallFailure:
         cost_usd=_cost(lib, judge, response),
         refusal=refusal,
         finish_reason="length" if cut else finish,
+        logprobs=logprobs_of(choice),
     )
 
 

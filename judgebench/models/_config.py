@@ -11,6 +11,7 @@ from ..redaction import public_params, public_url, register_config_secrets
 from ._local import DEFAULT_LOCAL_MODEL, LOCAL_PROVIDER
 
 StructuredOutput = Literal["auto", "schema", "json", "off"]
+Scoring = Literal["point", "logprob", "sample", "auto"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class JudgeSpec:
     deployments: tuple[dict[str, Any], ...] = field(default=(), hash=False)
     """Several servers of the same model (``api_base``, optional ``model``, ``rpm``, ``tpm``),
     balanced by litellm's Router within their rate limits."""
+    scoring: Scoring = "point"
+    """``point`` the parsed answer; ``logprob`` also the item distributions read from the answer's
+    token probabilities; ``sample`` empirical item distributions over the run's repeats;
+    ``auto`` logprob where the provider returns log-probabilities (docs/metrics.md)."""
 
     @property
     def cache_endpoint(self) -> str | None:
@@ -57,6 +62,7 @@ class JudgeSpec:
             "timeout": self.timeout,
             "max_retries": self.max_retries,
             "deployments": [{**public_params(d), "api_base": public_url(d.get("api_base"))} for d in self.deployments],
+            "scoring": self.scoring,
         }
 
 
@@ -86,6 +92,7 @@ def _schema():
         timeout: PositiveFloat = Field(default=120.0, description="Seconds per call.")
         max_retries: NonNegativeInt = Field(default=4, description="Retries after transient failures.")
         deployments: list[Deployment] = Field(default_factory=list, description="Replicas behind litellm's Router.")
+        scoring: Scoring = Field(default="point", description="point, logprob, sample or auto (probability-weighted scores).")
 
     class File(Strict):
         judges: dict[str, Judge] = Field(description="Judge name -> settings.")
@@ -102,7 +109,7 @@ def load_models_file(path: Path) -> dict[str, JudgeSpec]:
         str(name): JudgeSpec(
             name=str(name), model=j.model, api_base=j.api_base, concurrency=j.concurrency, params=dict(j.params),
             structured_output=j.structured_output, timeout=float(j.timeout), max_retries=j.max_retries,
-            deployments=tuple(d.model_dump(exclude_none=True) for d in j.deployments),
+            deployments=tuple(d.model_dump(exclude_none=True) for d in j.deployments), scoring=j.scoring,
         )
         for name, j in spec.judges.items()
     }
@@ -116,9 +123,11 @@ def resolve_judges(
     concurrency: int | None,
     timeout: float | None = None,
     max_retries: int | None = None,
+    scoring: Scoring | None = None,
 ) -> list[JudgeSpec]:
     """Turn ``--model`` values into judges. A name from the models file wins over a raw string;
-    ``--api-base``, ``--concurrency``, ``--timeout`` and ``--max-retries`` override every judge."""
+    ``--api-base``, ``--concurrency``, ``--timeout``, ``--max-retries`` and ``--scoring`` override
+    every judge."""
     if not models:
         models = [DEFAULT_LOCAL_MODEL]
     judges: list[JudgeSpec] = []
@@ -141,6 +150,8 @@ def resolve_judges(
             changes["timeout"] = timeout
         if max_retries is not None:
             changes["max_retries"] = max_retries
+        if scoring is not None:
+            changes["scoring"] = scoring
         if changes:
             from dataclasses import replace
 

@@ -65,6 +65,8 @@ class LocalResult:
     completion_tokens: int
     finish_reason: str = "stop"
     """``length`` when max_tokens cut the answer off."""
+    token_logprobs: list[dict] | None = None
+    """Per generated token, OpenAI's ``logprobs.content`` entry, when asked for."""
 
 
 class LocalEngine:
@@ -134,9 +136,13 @@ class LocalEngine:
 
     def complete(
         self, prompt: str, *, grammar: str | None = None, json_schema: dict | None = None,
-        max_tokens: int, temperature: float, seed: int,
+        max_tokens: int, temperature: float, seed: int, top_logprobs: int | None = None,
     ) -> LocalResult:
-        """Continue ``prompt``; the output is constrained by a GBNF grammar or a JSON schema."""
+        """Continue ``prompt``; the output is constrained by a GBNF grammar or a JSON schema.
+
+        With ``top_logprobs``, each generated token also gets the log-probabilities of the
+        ``top_logprobs`` likeliest tokens and of every single-digit token, read from the model's
+        logits before the grammar masks them (``_LogitsRecorder``)."""
         with self._lock:
             tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True)
             budget = _CONTEXT_TOKENS - max_tokens
@@ -144,17 +150,80 @@ class LocalEngine:
                 # Keep the head (instructions) and the tail (end of dialogue and answer cue).
                 head = budget // 3
                 tokens = tokens[:head] + tokens[-(budget - head):]
+            recorder = _LogitsRecorder(self, top_logprobs) if top_logprobs else None
             out = self._llm.create_completion(
                 tokens,
                 max_tokens=max_tokens,
                 temperature=temperature,
                 seed=seed,
                 grammar=self._grammar(grammar, json_schema),
+                logits_processor=recorder.processors() if recorder else None,
             )
+            token_logprobs = recorder.content(len(tokens)) if recorder else None
         usage = out.get("usage", {})
         return LocalResult(
             text=out["choices"][0]["text"],
             prompt_tokens=int(usage.get("prompt_tokens", len(tokens))),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             finish_reason=out["choices"][0].get("finish_reason") or "stop",
+            token_logprobs=token_logprobs,
         )
+
+    def piece(self, token_id: int) -> bytes:
+        return self._llm.detokenize([token_id])
+
+    def digit_tokens(self) -> list[int]:
+        """Ids of the tokens that are one digit (``0``..``9``), with or without a leading space."""
+        if not hasattr(self, "_digits"):
+            ids = []
+            for text in [str(d) for d in range(10)] + [f" {d}" for d in range(10)]:
+                found = self._llm.tokenize(text.encode(), add_bos=False, special=False)
+                if len(found) == 1:
+                    ids.append(found[0])
+            self._digits = sorted(set(ids))
+        return self._digits
+
+
+class _LogitsRecorder:
+    """A llama.cpp logits processor that keeps, at every generation step, the log-softmax of the
+    raw logits for the top tokens and the digit tokens. llama.cpp only keeps logits for every
+    position with ``logits_all=True``, which for a 262k-token vocabulary costs gigabytes; reading
+    them step by step costs a few milliseconds per token."""
+
+    def __init__(self, engine: LocalEngine, top: int):
+        self.engine, self.top, self.steps = engine, top, []
+
+    def processors(self):
+        from llama_cpp import LogitsProcessorList
+
+        return LogitsProcessorList([self._record])
+
+    def _record(self, input_ids, logits):
+        import numpy as np
+
+        raw = np.asarray(logits, dtype=np.float64)
+        peak = raw.max()
+        logprobs = raw - (peak + np.log(np.exp(raw - peak).sum()))
+        ids = set(np.argpartition(-raw, self.top)[: self.top].tolist()) | set(self.engine.digit_tokens())
+        self.steps.append((len(input_ids), {i: float(logprobs[i]) for i in ids}))
+        return logits  # unchanged: recording must not alter what is generated
+
+    def content(self, n_prompt: int) -> list[dict]:
+        """OpenAI's ``logprobs.content`` for the tokens generated after ``n_prompt`` prompt tokens."""
+        # llama-cpp-python keeps the evaluated sequence (prompt + answer) in _input_ids; the text
+        # it returns carries no token ids
+        generated = self.engine._llm._input_ids[n_prompt:].tolist()
+        by_position = {pos: alts for pos, alts in self.steps}
+        out = []
+        for k, tid in enumerate(generated):
+            alts = by_position.get(n_prompt + k, {})
+            text = self.engine.piece(int(tid)).decode("utf-8", "replace")
+            top = sorted(alts.items(), key=lambda kv: -kv[1])
+            out.append({
+                "token": text,
+                "logprob": alts.get(int(tid)),
+                "bytes": list(self.engine.piece(int(tid))),
+                "top_logprobs": [{"token": self.engine.piece(i).decode("utf-8", "replace"), "logprob": lp}
+                                 for i, lp in top],
+            })
+        return out

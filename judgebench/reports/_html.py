@@ -65,6 +65,12 @@ def html_report(metrics: RunMetrics, records: list[dict[str, Any]]) -> str:
                          + _img(_plots.bland_altman(per_pair(mdf), block.consistency, base), "Bland-Altman"))
             parts.append("<h3>Signed gap per language</h3>" + _img(_plots.gap_bars(block.consistency, base), "signed gaps"))
         parts.append(f"<h3>ROC at ≥ {scale.cutoff}</h3>" + _img(_plots.roc_curves(mdf, langs, scale.cutoff), "ROC"))
+        if block.overall.calibration is not None:
+            parts.append(f"<h3>Calibration of P(total ≥ {scale.cutoff}) (reliability diagram)</h3>"
+                         + _img(_plots.reliability_diagrams(block.by_language), "reliability diagram")
+                         + "<p class='note'>Probabilities from the judge's token log-probabilities (or its repeats "
+                         "with --scoring sample), items taken as independent; 10 equal-width bins, marker area by "
+                         "judgments.</p>")
         parts.append("<h3>Band confusion</h3>"
                      + _img(_plots.band_heatmaps(mdf, langs, scale.band, scale.band_labels), "band confusion"))
         cov_rows = []

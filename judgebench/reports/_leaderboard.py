@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from ..metrics import ModelMetrics, RunMetrics
 
 PRIMARY = "mae"
+RANK_BY = {"point": "mae", "expected": "expected_mae"}
+"""``--rank-by``: the MAE of the predicted totals, or of the expected totals of probability-
+weighted scoring (``--scoring logprob|sample``; judges without them rank last)."""
 
 
 def _mean(values: list[float]) -> float | None:
@@ -59,19 +62,24 @@ def _pointwise_fields(block: ModelMetrics, cutoff: int) -> dict[str, Any]:
         "mean_abs_gap": _mean([abs(g) for g in gaps]),
         "worst_gap": max(gaps, key=abs, default=None),
         "mae_by_language": {lang: lm.mae for lang, lm in block.by_language.items()},
+        # probability-weighted scoring only (None otherwise)
+        "expected_mae": overall.expected.mae if overall.expected else None,
+        "brier": overall.calibration.brier if overall.calibration else None,
     }
 
 
-def _rank_key(row: dict[str, Any]) -> tuple:
+def _rank_key(row: dict[str, Any], by: str = "mae") -> tuple:
     if "accuracy" in row:  # pairwise: accuracy, then position consistency, higher is better
         return (row["accuracy"] is None, -(row["accuracy"] or 0), -(row["position_consistency"] or 0))
-    return (row["mae"] is None, row["mae"] or 0,
+    first = (row[by] is None, row[by] or 0) if by != "mae" else ()
+    return (*first, row["mae"] is None, row["mae"] or 0,
             row["mean_abs_gap"] if row["mean_abs_gap"] is not None else 1e9, -(row["coverage"] or 0))
 
 
-def leaderboard_rows(runs: list[tuple[str, RunMetrics]]) -> list[dict[str, Any]]:
+def leaderboard_rows(runs: list[tuple[str, RunMetrics]], *, rank_by: str = "point") -> list[dict[str, Any]]:
     """One row per judge and run, ranked. ``runs`` is [(run label, its metrics)].
-    Pairwise runs are ranked by accuracy (ties excluded, higher is better)."""
+    Pointwise runs are ranked by MAE of the predicted total (``rank_by="point"``) or of the
+    expected total (``"expected"``); pairwise runs by accuracy (ties excluded, higher is better)."""
     modes = {m.mode for _, m in runs}
     if len(modes) > 1:
         raise IncomparableError("pointwise and pairwise runs cannot share a leaderboard; rank them separately")
@@ -91,7 +99,7 @@ def leaderboard_rows(runs: list[tuple[str, RunMetrics]]) -> list[dict[str, Any]]
                 "cost_usd": usage.cost_usd_all if usage and usage.priced else None,
                 "baseline_language": m.baseline_language,
             })
-    rows.sort(key=_rank_key)
+    rows.sort(key=lambda r: _rank_key(r, RANK_BY[rank_by]))
     for i, r in enumerate(rows, 1):
         r["rank"] = i
     return rows
@@ -105,11 +113,16 @@ def _f(v: Any, digits: int = 2, *, signed: bool = False, pct: bool = False) -> s
     return f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
 
 
+def _probabilistic(rows: list[dict[str, Any]]) -> bool:
+    return any(r.get("expected_mae") is not None or r.get("brier") is not None for r in rows)
+
+
 def leaderboard_columns(rows: list[dict[str, Any]]) -> list[str]:
     langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
     cutoff = rows[0]["cutoff"] if rows else 10
+    extra = ["MAE expected", f"Brier≥{cutoff}"] if _probabilistic(rows) else []
     return ["rank", "judge", "MAE", "r", "CCC", f"AUC≥{cutoff}", *[f"MAE {lang}" for lang in langs],
-            "mean |gap|", "worst gap", "coverage", "cost $"]
+            "mean |gap|", "worst gap", "coverage", "cost $", *extra]
 
 
 def leaderboard_cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
@@ -130,7 +143,7 @@ def leaderboard_cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[
         [str(r["rank"]), r["judge"], _f(r["mae"]), _f(r["pearson_r"]), _f(r["ccc"]), _f(r["auc_cutoff"]),
          *[_f(r["mae_by_language"].get(lang)) for lang in langs],
          _f(r["mean_abs_gap"]), _f(r["worst_gap"], signed=True), _f(r["coverage"], pct=True),
-         _f(r["cost_usd"], 4)]
+         _f(r["cost_usd"], 4), *([_f(r["expected_mae"]), _f(r["brier"], 3)] if _probabilistic(rows) else [])]
         for r in rows
     ]
     return leaderboard_columns(rows), cells

@@ -10,7 +10,7 @@ import io
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..metrics import ConsistencyBlock
+    from ..metrics import ConsistencyBlock, ScoreBlock
 
 def _figure(ncols: int, *, height: float = 2.8):
     import matplotlib
@@ -145,4 +145,29 @@ def band_heatmaps(df, languages: list[str], band_of, labels: list[str]) -> str:
         ax.set_yticks(range(k), labels, fontsize=6)
         ax.set(title=lang, xlabel="predicted band")
     axes[0].set_ylabel("true band")
+    return _data_uri(fig)
+
+
+def reliability_diagrams(by_language: dict[str, ScoreBlock]) -> str:
+    """One reliability diagram per language: per probability bin of P(total >= cut-off), the
+    observed share of true totals >= cut-off against the mean predicted probability, marker area
+    by the bin's judgments; the diagonal is perfect calibration. Drawn from metrics.json
+    ``calibration.bins`` so plot and table agree."""
+    langs = sorted(by_language)
+    fig, axes = _figure(len(langs))
+    for ax, lang in zip(axes, langs):
+        cal = by_language[lang].calibration
+        bins = cal.bins if cal else []
+        ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--")
+        if bins:
+            xs, ys = [b["mean_p"] for b in bins], [b["frac_pos"] for b in bins]
+            ax.plot(xs, ys, color="#4a7bd0", lw=1)
+            ax.scatter(xs, ys, s=[12 + 6 * b["n"] for b in bins], color="#4a7bd0", alpha=0.7)
+        else:
+            ax.text(0.5, 0.5, "no probabilities", ha="center", transform=ax.transAxes)
+        brier, ece = (cal.brier, cal.ece) if cal else (None, None)
+        detail = f"Brier {brier:.3f}, ECE {ece:.2f}" if brier is not None and ece is not None else "undefined"
+        ax.set(xlim=(-0.03, 1.03), ylim=(-0.03, 1.03), title=f"{lang} ({detail})", xlabel=f"P(total ≥ {cal.cutoff if cal else ''})")
+        ax.title.set_fontsize(8)
+    axes[0].set_ylabel("observed share ≥ cut-off")
     return _data_uri(fig)

@@ -31,6 +31,15 @@ scale's cut-off, from metrics.json)."""
 PLAUSIBLE_COLUMN = ("in_range_rate", "in range")
 """Shown after QWK when the task records plausible item ranges (``truth.items_range``)."""
 
+PROBABILISTIC_COLUMNS = [
+    ("expected_mae", "MAE exp."),
+    ("expected_auc_cutoff", "AUC≥{cutoff} P"),
+    ("brier", "Brier≥{cutoff}"),
+    ("ece", "ECE"),
+]
+"""Shown after AUC when the run scored with probabilities (``--scoring logprob|sample``): MAE of
+the expected total, AUC of P(total >= cut-off), Brier score and ECE at the cut-off."""
+
 PAIRWISE_COLUMNS = [
     ("language", "language"),
     ("n", "n"),
@@ -58,6 +67,10 @@ def _has_ranges(metrics: RunMetrics) -> bool:
     return any(b.overall.plausible is not None for b in metrics.models.values())
 
 
+def _has_probabilities(metrics: RunMetrics) -> bool:
+    return any(b.overall.calibration is not None for b in metrics.models.values())
+
+
 def columns_for(metrics: RunMetrics) -> list[tuple[str, str]]:
     if metrics.mode == "pairwise":
         return PAIRWISE_COLUMNS
@@ -65,6 +78,9 @@ def columns_for(metrics: RunMetrics) -> list[tuple[str, str]]:
     if _has_ranges(metrics):
         at = [k for k, _ in cols].index("qwk_bands") + 1
         cols.insert(at, PLAUSIBLE_COLUMN)
+    if _has_probabilities(metrics):
+        at = [k for k, _ in cols].index("auc_cutoff") + 1
+        cols[at:at] = [(k, label.format(cutoff=cutoff_of(metrics))) for k, label in PROBABILISTIC_COLUMNS]
     return cols
 
 
@@ -88,6 +104,10 @@ def metric_rows(metrics: RunMetrics) -> list[dict[str, Any]]:
             row.update({key: getattr(m, key) for key in _POINT_KEYS})
             row["auc_cutoff"] = m.auc_at(cutoff)
             row["in_range_rate"] = (m.plausible or {}).get("in_range_rate")
+            row["expected_mae"] = m.expected.mae if m.expected else None
+            row["expected_auc_cutoff"] = m.expected.auc.get(str(cutoff)) if m.expected else None
+            row["brier"] = m.calibration.brier if m.calibration else None
+            row["ece"] = m.calibration.ece if m.calibration else None
             row["mae_ci95"] = m.ci95.get("mae")
             row["gap"] = cons.mean_signed_gap if cons else None
             row["gap_ci95"] = cons.signed_gap_ci95 if cons else None
@@ -133,7 +153,9 @@ def undefined_notes(metrics: RunMetrics, model: str) -> list[str]:
         return []
     groups = [("overall", block.overall)] + list(block.by_language.items())
     cutoff = cutoff_of(metrics)
-    shown = {**_SHOWN, f"auc.{cutoff}": f"AUC≥{cutoff}"}
+    shown = {**_SHOWN, f"auc.{cutoff}": f"AUC≥{cutoff}", "expected.mae": "MAE exp.",
+             f"expected.auc.{cutoff}": f"AUC≥{cutoff} P", "calibration.brier": f"Brier≥{cutoff}",
+             "calibration.ece": "ECE"}
     reasons: dict[tuple[str, str], list[str]] = {}
     for scope, m in groups:
         for path, reason in m.undefined.items():

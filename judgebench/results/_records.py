@@ -44,6 +44,9 @@ class PointJudgment(_Base):
     true_items: Optional[list[int]] = Field(description="The sample's true item vector, when known.")
     true_items_range: Optional[list[list[int]]] = Field(default=None, description="Per item the plausible [lo, hi] given the text (tasks that record it).")
     hidden_items: Optional[list[int]] = Field(default=None, description="1-based items the text never evidences (tasks that record it).")
+    scoring: Optional[Literal["logprob", "sample"]] = Field(default=None, description="The judge's probabilistic scoring mode (--scoring); absent for point scoring. 'sample' judgments are point answers whose repeats metrics turn into distributions.")
+    pred_items_dist: Optional[list[list[float]]] = Field(default=None, description="scoring logprob, ok judgments: per item, the probabilities of the values 0..item_max read from the answer's token log-probabilities (admissible tokens only, renormalised); a point mass at the answer for items flagged logprob_unavailable:itemN. Absent when no item could be read.")
+    pred_total_expected: Optional[float] = Field(default=None, description="The sum of the items' expected values under pred_items_dist (not the judge's own total).")
 
 
 class PairJudgment(_Base):
@@ -62,7 +65,7 @@ class PairJudgment(_Base):
 
 
 JudgmentRecord = Union[PointJudgment, PairJudgment]
-_OPTIONAL = ("true_items_range", "hidden_items")
+_OPTIONAL = ("true_items_range", "hidden_items", "scoring", "pred_items_dist", "pred_total_expected")
 
 
 def record_json(record: JudgmentRecord | dict[str, Any]) -> dict[str, Any]:

@@ -68,7 +68,8 @@ def _truth_choice(pair: Pair) -> str:
     return "A" if a > b else "B" if b > a else "tie"
 
 
-def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=()) -> dict[str, Any]:
+def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=(),
+            probabilistic: dict[str, Any] | None = None) -> dict[str, Any]:
     """The samples.jsonl line of one judgment, built through its typed record."""
     item = job.item
     common = dict(
@@ -93,8 +94,38 @@ def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attem
             true_items=list(item.true_items) if item.true_items else None,
             true_items_range=[list(r) for r in item.true_items_range] if item.true_items_range is not None else None,
             hidden_items=list(item.hidden_items) if item.hidden_items is not None else None,
+            **(probabilistic if probabilistic is not None else _failed_scoring(job)),
         )
     return record_json(record)
+
+
+def _probabilistic(job: Job) -> bool:
+    return job.judge.scoring != "point" and not isinstance(job.item, Pair)
+
+
+def _failed_scoring(job: Job) -> dict[str, Any]:
+    """A judgment without an answer still says which scoring mode it was asked in."""
+    return {"scoring": job.judge.scoring} if job.judge.scoring in ("logprob", "sample") else {}
+
+
+def _distributions(job: Job, parsed, completion) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+    """The record fields and flags of a probabilistic scoring mode (docs/metrics.md)."""
+    from ..scoring import expected_total, item_distributions
+
+    mode = job.judge.scoring
+    if mode == "sample":
+        return {"scoring": "sample"}, ()  # distributions come from the repeats, in the metrics
+    if mode == "auto" and completion.logprobs is None:
+        return None, ()  # auto: this provider sends no log-probabilities, so a point judgment
+    fields: dict[str, Any] = {"scoring": "logprob"}
+    if not isinstance(parsed, Judgment):
+        return fields, ()
+    read = item_distributions(completion.text, completion.logprobs, items=parsed.items,
+                              item_max=job.task.scale.item_max)
+    if read.dists is not None:
+        fields["pred_items_dist"] = read.dists
+        fields["pred_total_expected"] = expected_total(read.dists)
+    return fields, read.flags
 
 
 class Executor:
@@ -136,14 +167,17 @@ class Executor:
         judge = job.judge
         prompt = self._prompt(job)
         sampling = self.sampling.for_judge(judge)
-        # The key names the structured-output *mode*, not the provider format it resolves to, so
-        # a fully cached run never has to import litellm to find out what the format would be.
+        # The key names the structured-output and scoring *modes*, not the provider parameters
+        # they resolve to, so a fully cached run never has to import litellm to find them out.
+        schema = {"structured_output": judge.structured_output, "schema": prompt.schema}
+        if _probabilistic(job):  # point keys stay as they were: existing caches remain valid
+            schema["scoring"] = judge.scoring
         key = cache_key(
             model=judge.model,
             api_base=judge.cache_endpoint,
             messages=list(prompt.messages),
             sampling=public_params(sampling),  # a rotated key must not invalidate the cache
-            schema={"structured_output": judge.structured_output, "schema": prompt.schema},
+            schema=schema,
             repeat=job.repeat,
         )
         return list(prompt.messages), sampling, key
@@ -161,6 +195,8 @@ class Executor:
         if judge.name not in self._formats:
             schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
             self._formats[judge.name] = self._client.response_format_for(judge, schema)
+        if _probabilistic(job):
+            sampling = {**sampling, **self._client.scoring_params(judge)}
         started = time.perf_counter()
         result, attempts = await call_with_retries(
             judge, messages, sampling=sampling, response_format=self._formats[judge.name],
@@ -187,9 +223,14 @@ class Executor:
         flags = parsed.flags if ok else ()
         if completion.finish_reason == "length" and not ok:
             error = f"{error} (answer cut off at max_tokens or at 100,000 characters)"
+        fields = None
+        if _probabilistic(job):
+            fields, more = _distributions(job, parsed, completion)
+            flags = (*flags, *more)
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
             usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
+            probabilistic=fields,
         )
 
     async def run(self, jobs: list[Job]) -> None:

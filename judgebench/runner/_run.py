@@ -130,7 +130,7 @@ def _check_resumable(existing: dict[str, Any], run: dict[str, Any], out: Path) -
     before = {m.get("name"): _answer_settings(m) for m in existing.get("models", []) if isinstance(m, dict)}
     for m in run["models"]:
         if m["name"] in before and before[m["name"]] != _answer_settings(m):
-            mismatch.append(f"setting of judge {m['name']} (endpoint, model, params or structured output)")
+            mismatch.append(f"setting of judge {m['name']} (endpoint, model, params, structured output or scoring)")
     if mismatch:
         raise InputError(
             f"--out {out}: holds run {existing.get('run_id')} with a different {', '.join(mismatch)}; "
@@ -141,7 +141,9 @@ def _check_resumable(existing: dict[str, Any], run: dict[str, Any], out: Path) -
 def _answer_settings(judge: dict[str, Any]) -> dict[str, Any]:
     """The recorded settings of a judge that can change its answers (not concurrency, timeouts
     or retries): resuming with others would mix judgments that cannot be compared."""
-    return {k: judge.get(k) for k in ("model", "api_base", "params", "structured_output", "deployments")}
+    settings = {k: judge.get(k) for k in ("model", "api_base", "params", "structured_output", "deployments")}
+    # a run.json from before --scoring existed was a point run
+    return {**settings, "scoring": judge.get("scoring", "point")}
 
 
 def _file_logger(out: Path) -> logging.Handler:
