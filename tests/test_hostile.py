@@ -362,3 +362,17 @@ def test_a_damaged_metrics_file_is_exit_2_naming_the_field(judgebench, tmp_path)
                  ["leaderboard", str(bad)], ["check", str(bad), "--baseline", str(bad)]):
         proc = judgebench(*args, check=2)
         assert "models.m.overall.n" in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+
+
+def test_filters_and_limits_that_match_nothing_or_never_end_are_refused(judgebench, tmp_path):
+    """A typo in --language / --arm used to filter silently (the run judged only the baseline and
+    exited 0); an infinite timeout made every call fail. Each is exit 2 naming the value."""
+    for extra, named in ((["--arm", "nope"], "--arm nope"), (["--language", "zh", "--language", "xx"], "--language xx"),
+                         (["--timeout", "inf"], "--timeout")):
+        proc = judgebench("run", "--task", MINI, "--model", "openai/x", "--api-base", "http://127.0.0.1:9/v1",
+                          "--out", str(tmp_path / "r"), *extra, check=2)
+        assert named in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    models = tmp_path / "models.yaml"
+    models.write_text("judges:\n  j:\n    model: openai/x\n    timeout: .inf\n")
+    proc = judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "j", "--out", str(tmp_path / "r"), check=2)
+    assert "timeout" in proc.stderr

@@ -83,7 +83,7 @@ def run(
     models_file: Annotated[Optional[Path], typer.Option("--models-file", help="YAML file of named judges: judges: {name: {model, api_base, concurrency, params}}.")] = None,
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="Base URL for every --model of this run (an OpenAI-compatible server, vLLM, Ollama...).")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-c", min=1, help="Requests in flight per judge (default 8; the embedded judge always uses 1).")] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, help="Seconds before a call is abandoned and retried (default 120).")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, max=86400, help="Seconds before a call is abandoned and retried (default 120).")] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", min=0, help="Retries of a call after 429, 5xx, timeouts or dropped connections (default 4).")] = None,
     max_retry_wait: Annotated[float, typer.Option("--max-retry-wait", min=0.0, help="Longest wait a server may ask for with Retry-After, in seconds (default 300); a longer one ends that judgment as an error with the reason.")] = 300.0,
     repeats: Annotated[int, typer.Option("--repeats", "-r", min=1, help="Judge every sample this many times (separate cache entries), to measure run-to-run agreement.")] = 1,
@@ -155,8 +155,17 @@ def _load_tasks(refs: list[str], *, language: list[str], arm: list[str], limit: 
     from ..tasks import load_task
 
     tasks = []
-    for ref in refs:
-        full = load_task(ref)
+    loaded = [(ref, load_task(ref)) for ref in refs]
+    # A language or arm that no task has is a typo, not a filter that happens to match nothing.
+    for flag, wanted, present in (
+        ("--language", language, {x for _, full in loaded for x in full.languages}),
+        ("--arm", arm, {x for _, full in loaded for x in full.arms}),
+    ):
+        unknown = [w for w in wanted if w not in present]
+        if unknown:
+            raise InputError(f"{flag} {', '.join(unknown)}: not in the task(s) "
+                             f"(they have: {', '.join(sorted(present)) or 'none'})")
+    for ref, full in loaded:
         t = full.select(languages=language or None, arms=arm or None, limit=limit)
         if not t.samples:
             raise InputError(f"--task {ref}: no samples left after --language/--arm/--limit "

@@ -89,7 +89,7 @@ def _schema():
         concurrency: PositiveInt = Field(default=8, description="Requests in flight for this judge.")
         params: dict[str, Any] = Field(default_factory=dict, description="Any litellm parameter.")
         structured_output: Annotated[StructuredOutput, BeforeValidator(_off)] = "auto"
-        timeout: PositiveFloat = Field(default=120.0, description="Seconds per call.")
+        timeout: float = Field(default=120.0, gt=0, le=86400, description="Seconds per call (at most a day).")
         max_retries: NonNegativeInt = Field(default=4, description="Retries after transient failures.")
         deployments: list[Deployment] = Field(default_factory=list, description="Replicas behind litellm's Router.")
         scoring: Scoring = Field(default="point", description="point, logprob, sample or auto (probability-weighted scores).")
