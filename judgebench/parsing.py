@@ -57,7 +57,7 @@ def json_objects(text: str):
     while i != -1:
         try:
             obj, end = decoder.raw_decode(text, i)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON here, or an integer too long for Python to convert
             i = text.find("{", i + 1)
             continue
         except RecursionError:
@@ -74,7 +74,7 @@ def _as_int(v: Any) -> int | None:
         return v
     if isinstance(v, float) and v.is_integer():
         return int(v)
-    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+    if isinstance(v, str) and len(v) < 20 and v.strip().lstrip("-").isdigit():
         return int(v.strip())
     return None
 

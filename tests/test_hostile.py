@@ -376,3 +376,15 @@ def test_filters_and_limits_that_match_nothing_or_never_end_are_refused(judgeben
     models.write_text("judges:\n  j:\n    model: openai/x\n    timeout: .inf\n")
     proc = judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "j", "--out", str(tmp_path / "r"), check=2)
     assert "timeout" in proc.stderr
+
+
+def test_a_malformed_200_never_puts_a_traceback_on_the_terminal_or_in_a_record(judgebench, tmp_path):
+    """A 200 whose message content is a number: litellm rejects it with an exception whose text
+    embeds a whole Python traceback, and pydantic warns on stderr. The judgment is an error with a
+    one-line reason; neither the terminal nor samples.jsonl shows a traceback or a warning."""
+    with OpenAIServer(lambda body: Reply(content=5)) as srv:
+        proc = _run(judgebench, srv, tmp_path / "run", "--max-retries", "0", check=1)
+    lines = read_jsonl(tmp_path / "run" / "samples.jsonl")
+    assert len(lines) == 8 and all(r["status"] == "error" for r in lines)
+    for text in [proc.stderr, proc.stdout] + [r["error"] for r in lines]:
+        assert "Traceback" not in text and "Warning" not in text, text

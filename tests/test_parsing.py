@@ -41,3 +41,12 @@ def test_refusal_detected_only_without_a_score():
 def test_numeric_strings_and_integral_floats_are_accepted():
     r = parse_judgment('{"items": ["1", 2.0, 0, 0, 0, 0, 0, 0, 0]}', PHQ9)
     assert r == Judgment(total=3, items=(1, 2, 0, 0, 0, 0, 0, 0, 0))
+
+
+def test_numbers_too_long_for_python_are_parse_errors_not_crashes():
+    """A 5,000-digit total (beyond Python's int-conversion limit) raised ValueError inside the
+    parser and the judgment was recorded as an internal error."""
+    digits = "9" * 5000
+    assert parse_judgment('{"items": [1,1,1,1,1,1,1,1,1], "total": ' + digits + "}", PHQ9) == Unparsed("no_json_object")
+    assert parse_judgment('{"total": ' + digits + "}", PHQ9) == Unparsed("no_json_object")
+    assert parse_judgment('{"total": "' + digits + '"}', PHQ9) == Unparsed("out_of_range")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +76,9 @@ def _lib():
     if _litellm is None:
         import litellm
 
+        # pydantic warns on stderr when a server sends a non-string content; the judgment
+        # already records what was wrong, the terminal needs no second, cryptic copy
+        warnings.filterwarnings("ignore", message="Pydantic serializer warnings")
         litellm.telemetry = False
         litellm.suppress_debug_info = True
         litellm.drop_params = True  # a provider that lacks e.g. seed still answers
@@ -264,9 +269,20 @@ def _retry_after(exc: Exception) -> float | None:
             return None
 
 
+_TRACEBACK = re.compile(r"\s*Traceback \(most recent call last\):.*", re.S)
+_REPEATED = re.compile(r"^(\w+): litellm\.\1: (?:\1: )?")
+
+
+def _tidy(text: str) -> str:
+    """A provider error as one readable line: litellm embeds whole Python tracebacks in some
+    exception texts (e.g. for a 200 it cannot read) and repeats the class name three times."""
+    text = _TRACEBACK.sub(" (library traceback left out)", text)
+    return " ".join(_REPEATED.sub(r"\1: ", text).split())
+
+
 def _classify(exc: Exception) -> CallFailure:
     lib = _lib()
-    msg = redact(f"{type(exc).__name__}: {exc}")[:500]
+    msg = redact(_tidy(f"{type(exc).__name__}: {exc}"))[:500]
     status = getattr(exc, "status_code", None)
     if isinstance(exc, lib.RateLimitError) or status == 429:
         return CallFailure("rate_limit", msg, True, _retry_after(exc))
