@@ -18,6 +18,7 @@ from ._agreement import (
 )
 from ._bands import band_confusion, band_index, mean_signed_error_by_band
 from ._bootstrap import bootstrap_mean_ci, bootstrap_score_ci, percentile_ci, resample_counts
+from ._compare import bootstrap_p, compare_judges, compare_pair, judge_table, mcnemar_p, rank_intervals, sign_flip_p
 from ._consistency import consistency_gaps, holm_adjust, wilcoxon_p
 from ._coverage import coverage_by_band, status_rates
 from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
@@ -40,9 +41,12 @@ __all__ = [
     "band_index",
     "bland_altman",
     "bootstrap_mean_ci",
+    "bootstrap_p",
     "bootstrap_score_ci",
     "ccc",
     "check_judgments",
+    "compare_judges",
+    "compare_pair",
     "consistency_block",
     "consistency_gaps",
     "coverage_by_band",
@@ -53,8 +57,10 @@ __all__ = [
     "item_mae",
     "item_summary",
     "items_matrix",
+    "judge_table",
     "krippendorff_alpha_interval",
     "mae",
+    "mcnemar_p",
     "mean_signed_error_by_band",
     "mean_within_sample_sd",
     "metrics_table",
@@ -65,6 +71,7 @@ __all__ = [
     "percentile_ci",
     "prepare_frame",
     "quadratic_weighted_kappa",
+    "rank_intervals",
     "records_frame",
     "reliability_block",
     "resample_counts",
@@ -73,6 +80,7 @@ __all__ = [
     "score_metrics",
     "sd_ratio",
     "sensitivity_specificity",
+    "sign_flip_p",
     "spearman_rho",
     "status_rates",
     "visible_total_mae",

@@ -10,6 +10,7 @@ from ..scales import Scale
 from ._consistency import consistency_gaps, holm_adjust
 from ._frame import check_judgments, prepare_frame, records_frame
 from ._answers import answer_diversity
+from ._compare import compare_judges
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -137,6 +138,7 @@ def run_metrics(
         "cutoff": scale.cutoff,
         "bootstrap": {"n_resamples": n_resamples, "seed": seed, "level": CI_LEVEL, "unit": "pair_id"},
         "models": models,
+        "comparisons": compare_judges(df, scale=scale, n_resamples=n_resamples, seed=seed),
     }
 
 
