@@ -88,6 +88,7 @@ def run(
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Response cache directory (default $JUDGEBENCH_CACHE_DIR or ~/.cache/judgebench).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")] = False,
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
+    equivalence_margin: Annotated[Optional[float], typer.Option("--equivalence-margin", min=0.001, help="± margin, in scale points, within which a language counts as rated the same as the baseline (TOST; docs/metrics.md). Default: 1 PHQ-9 point, scaled to other scales by max total / 27.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list price.")] = False,
@@ -113,6 +114,7 @@ def run(
         tasks=tasks, judges=judges, out=out, repeats=repeats, temperature=temperature, max_tokens=max_tokens,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         selection={"languages": language, "arms": arm, "limit": limit}, max_retry_wait=max_retry_wait,
+        equivalence_margin=equivalence_margin,
     )
     if dry_run:
         _print_estimate(config, as_json=as_json)

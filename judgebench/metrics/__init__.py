@@ -19,6 +19,7 @@ from ._agreement import (
 from ._bands import band_confusion, band_index, mean_signed_error_by_band
 from ._bootstrap import bootstrap_mean_ci, bootstrap_score_ci, percentile_ci, resample_counts
 from ._compare import bootstrap_p, compare_judges, compare_pair, judge_table, mcnemar_p, rank_intervals, sign_flip_p
+from ._equivalence import default_margin, tost_paired
 from ._consistency import consistency_gaps, holm_adjust, wilcoxon_p
 from ._coverage import coverage_by_band, status_rates
 from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
@@ -50,6 +51,7 @@ __all__ = [
     "consistency_block",
     "consistency_gaps",
     "coverage_by_band",
+    "default_margin",
     "group_metrics",
     "holm_adjust",
     "icc_2_1",
@@ -83,6 +85,7 @@ __all__ = [
     "sign_flip_p",
     "spearman_rho",
     "status_rates",
+    "tost_paired",
     "visible_total_mae",
     "wilcoxon_p",
 ]

@@ -209,10 +209,11 @@ def compare_judges(df, /, *, scale: Scale, n_resamples: int = 1000, seed: int = 
     if len(models) < 2:
         return []
     table = judge_table(df)
+    # a judge with no ok judgment has no column yet: all NaN, so it pairs with nothing
+    table = table.reindex(columns=[*table.columns, *(m for m in models if m not in table.columns)])
     out: list[dict[str, Any]] = []
     for a, b in combinations(models, 2):
-        both = table[[a, b]].notna().all(axis=1) if {a, b} <= set(table.columns) else np.zeros(len(table), bool)
-        sub = table[both]
+        sub = table[table[[a, b]].notna().all(axis=1)]
         for row in compare_pair(sub["true"], sub[a], sub[b], sub["pair_key"], scale=scale,
                                 n_resamples=n_resamples, seed=seed):
             out.append({"a": a, "b": b, **row})

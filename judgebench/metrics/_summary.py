@@ -11,6 +11,7 @@ from ._consistency import consistency_gaps, holm_adjust
 from ._frame import check_judgments, prepare_frame, records_frame
 from ._answers import answer_diversity
 from ._compare import compare_judges
+from ._equivalence import default_margin
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -31,7 +32,8 @@ def per_pair(df, /) -> Any:
     return per_sample.groupby(["pair_key", "language"]).mean().unstack("language")
 
 
-def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, seed: int) -> dict[str, Any]:
+def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, seed: int,
+                      equivalence_margin: float | None = None) -> dict[str, Any]:
     """CONSISTENCY of every non-baseline language against ``baseline``, with Holm across them.
 
     Empty when the baseline language is not in ``df``. A language whose judgments (or the
@@ -57,7 +59,7 @@ def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, s
             pred_b = pred_l = true_b = true_l = np.empty(0)
         out[lang] = consistency_gaps(
             pred_b, pred_l, scale=scale, n_resamples=n_resamples, seed=seed,
-            truth_baseline=true_b, truth_other=true_l,
+            truth_baseline=true_b, truth_other=true_l, equivalence_margin=equivalence_margin,
         )
     langs = list(out)
     adjusted = holm_adjust([out[lang]["wilcoxon_p"] for lang in langs])
@@ -79,15 +81,17 @@ def _by_language(df, *, scale: Scale, n_resamples: int, seed: int) -> dict[str, 
             for lang, g in df.groupby("language", sort=True)}
 
 
-def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int) -> dict[str, Any]:
+def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int,
+                 equivalence_margin: float | None) -> dict[str, Any]:
     import pandas as pd
 
     opts = {"scale": scale, "n_resamples": n_resamples, "seed": seed}
+    margin = {"equivalence_margin": equivalence_margin}
     block: dict[str, Any] = {
         "answers": answer_diversity(df),
         "overall": score_metrics(df, **opts),
         "by_language": _by_language(df, **opts),
-        "consistency": consistency_block(df, baseline=baseline, **opts),
+        "consistency": consistency_block(df, baseline=baseline, **opts, **margin),
     }
     arms = sorted(str(a) for a in df["arm"].dropna().unique() if a)
     non_baseline_arms = [a for a in arms if a != "baseline"]
@@ -100,7 +104,7 @@ def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int
             both = pd.concat([arm_df, base_rows])
             block["by_arm"][arm] = {
                 "by_language": _by_language(arm_df, **opts),
-                "consistency": consistency_block(both, baseline=baseline, **opts),
+                "consistency": consistency_block(both, baseline=baseline, **opts, **margin),
             }
     return block
 
@@ -114,20 +118,27 @@ def run_metrics(
     run_id: str | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
+    equivalence_margin: float | None = None,
 ) -> dict[str, Any]:
     """The whole metrics.json document for a run's judgment records (docs/contract.md §4, extended).
 
     ``records`` may also be a DataFrame (see ``records_frame``). Bootstrap CIs resample cases
     (``pair_id``) ``n_resamples`` times from ``seed``; the same records and settings always give
-    the same document, whatever their order.
+    the same document, whatever their order. ``equivalence_margin`` is the ± margin of the
+    consistency blocks' equivalence tests, in scale points (default: ±1 PHQ-9 point scaled by
+    the scale's range, ``default_margin``).
     """
     if n_resamples < 0:
         raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
     df = records_frame(records)
     check_judgments(df)
     df = attach_items(df, n_items=scale.n_items)
+    if equivalence_margin is not None and not equivalence_margin > 0:
+        raise ValueError(f"equivalence_margin must be > 0, got {equivalence_margin}")
+    margin = default_margin(scale) if equivalence_margin is None else float(equivalence_margin)
     models = {
-        str(model): _model_block(g, scale=scale, baseline=baseline_language, n_resamples=n_resamples, seed=seed)
+        str(model): _model_block(g, scale=scale, baseline=baseline_language, n_resamples=n_resamples, seed=seed,
+                                 equivalence_margin=margin)
         for model, g in df.groupby("model", sort=True)
     }
     return {
@@ -137,6 +148,7 @@ def run_metrics(
         "scale": scale.name,
         "cutoff": scale.cutoff,
         "bootstrap": {"n_resamples": n_resamples, "seed": seed, "level": CI_LEVEL, "unit": "pair_id"},
+        "equivalence_margin": margin,
         "models": models,
         "comparisons": compare_judges(df, scale=scale, n_resamples=n_resamples, seed=seed),
     }

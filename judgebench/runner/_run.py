@@ -33,6 +33,9 @@ class RunConfig:
     """How the tasks were narrowed (languages, arms, limit), recorded in run.json."""
     max_retry_wait: float = 300.0
     """Longest Retry-After honoured before a judgment is recorded as ``error``."""
+    equivalence_margin: float | None = None
+    """± margin of the cross-language equivalence tests in scale points (None: ±1 PHQ-9 point,
+    scaled by the scale's range)."""
 
 
 @dataclass
@@ -255,7 +258,8 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
         )
     else:
         metrics = run_metrics(
-            records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
+            records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"],
+            equivalence_margin=config.equivalence_margin,
         )
     # What the numbers were measured on, so a metrics file alone can be checked for comparability.
     metrics["provenance"] = {
