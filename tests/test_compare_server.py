@@ -37,6 +37,12 @@ def _check(judgebench, srv, out):
     assert exact["hi"]["equivalence"]["verdict"] == "equivalent"
     assert exact["hi"]["equivalence"]["margin"] == 1.0 == m["equivalence_margin"]
     # rerun (nothing new to judge): a margin narrower than hi's noise can support is inconclusive
+    md = judgebench("report", str(out), "--format", "markdown", check=0).stdout
+    assert "- openai/exact: hi: equivalent within ±1 (40 cases" in md
+    assert "- openai/exact: zh: different, the gap lies beyond ±1" in md
+    assert "| openai/exact | openai/noisy | MAE | -1.0" in md and "sign-flip permutation" in md
+    table = judgebench("report", str(out), check=0).stdout
+    assert "rated as in en? hi: equivalent within ±1" in table and "judges compared paired" in table
     n_calls = len(srv.requests)
     judgebench(*args, "--equivalence-margin", "0.05", check=0)
     assert len(srv.requests) == n_calls == 240
@@ -45,3 +51,5 @@ def _check(judgebench, srv, out):
     assert hi["margin"] == 0.05 and hi["verdict"] == "inconclusive" and hi["min_margin"] > 0.05
     assert m["models"]["openai/exact"]["consistency"]["zh"]["equivalence"]["verdict"] == "different"
     assert m["comparisons"] == comps_before
+    md = judgebench("report", str(out), "--format", "markdown", check=0).stdout
+    assert "hi: inconclusive, 40 cases cannot show ±0.05 (the smallest margin they could show: ±0." in md

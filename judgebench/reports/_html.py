@@ -8,6 +8,7 @@ from typing import Any
 
 from ..scales import Scale, get_scale
 from . import _plots
+from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines
 from ._formats import html_page, html_table
 from ._rows import columns_for, fmt, metric_rows, undefined_notes
 
@@ -50,6 +51,10 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
         parts.append(f"<h2>{html.escape(model)}</h2>")
         parts.append(html_table([label.replace("base", base) for _, label in cols],
                                 [[fmt(k, r[k]) for k, _ in cols] for r in metric_rows(one)]))
+        same = equivalence_lines(metrics, model)
+        if same:
+            parts.append(f"<p class='note'>Rated the same as in {html.escape(base)}? "
+                         + "<br>".join(html.escape(line) for line in same) + "</p>")
         notes = undefined_notes(metrics, model)
         if notes:
             parts.append("<p class='note'>– " + "<br>– ".join(html.escape(n) for n in notes) + "</p>")
@@ -69,6 +74,10 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
             cov_rows.append([lang, str(m.get("n")), str(m.get("n_scored")), fmt("parse_failure_rate", m.get("parse_failure_rate")),
                              fmt("refusal_rate", m.get("refusal_rate")), fmt("error_rate", m.get("error_rate"))])
         parts.append("<h3>Coverage</h3>" + html_table(["language", "judgments", "scored", "parse failures", "refusals", "errors"], cov_rows))
+    cells = comparison_cells(metrics)
+    if cells:
+        parts.append("<h2>Judges compared paired</h2>" + html_table(COMPARISON_HEADER, cells)
+                     + f"<p class='note'>{html.escape(COMPARISON_NOTE)}</p>")
     parts.append("<p class='note'>Synthetic dialogues for evaluating judges; not for clinical use. Gaps: mean of "
                  f"pred(language) − pred({html.escape(base)}) per case, repeats averaged, 95% bootstrap CI over cases.</p>")
     parts.append(_RENDER_CHECK)

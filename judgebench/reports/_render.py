@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines
 from ._formats import markdown
 from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, usage_line
 
@@ -25,7 +26,8 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     tables = []
     rows = metric_rows(metrics)
     for model in dict.fromkeys(r["model"] for r in rows):
-        caption = "\n".join(x for x in [usage_line(metrics, model), *undefined_notes(metrics, model)] if x)
+        same = [f"rated as in {base}? {line}" for line in equivalence_lines(metrics, model)]
+        caption = "\n".join(x for x in [usage_line(metrics, model), *same, *undefined_notes(metrics, model)] if x)
         table = Table(title=plain(f"{title + ' · ' if title else ''}{model}"), header_style="bold", title_justify="left",
                       caption=plain(caption) if caption else None, caption_justify="left")
         for key, label in columns_for(metrics):
@@ -34,6 +36,15 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
         for row in (r for r in rows if r["model"] == model):
             style = "bold" if row["language"] == "overall" else None
             table.add_row(*(plain(fmt(k, row[k])) for k, _ in columns_for(metrics)), style=style)
+        tables.append(table)
+    cells = comparison_cells(metrics)
+    if cells:
+        table = Table(title="judges compared paired", title_justify="left", header_style="bold",
+                      caption=plain(COMPARISON_NOTE), caption_justify="left")
+        for i, label in enumerate(COMPARISON_HEADER):
+            table.add_column(label, justify="left" if i < 3 or label == "test" else "right")
+        for row in cells:
+            table.add_row(*map(plain, row))
         tables.append(table)
     return tables
 
@@ -51,7 +62,15 @@ def markdown_table(metrics: dict[str, Any]) -> str:
     usage = [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := usage_line(metrics, m))]
     usage += [f"- {m}: {note}" for m in metrics.get("models", {}) for note in undefined_notes(metrics, m)]
     usage += [f"- warning: {w}" for w in metric_warnings(metrics)]
-    return markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
+    same = [f"- {m}: {line}" for m in metrics.get("models", {}) for line in equivalence_lines(metrics, m)]
+    text = markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
+    if same:
+        text += (f"\nRated the same as in {base}? Equivalence (TOST) of each language's gaps against the margin:\n"
+                 + "\n".join(same) + "\n")
+    cells = comparison_cells(metrics)
+    if cells:
+        text += "\nJudges compared paired:\n\n" + markdown(COMPARISON_HEADER, cells, right_from=3) + "\n" + COMPARISON_NOTE + "\n"
+    return text
 
 
 def json_report(metrics: dict[str, Any]) -> str:

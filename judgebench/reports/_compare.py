@@ -1,0 +1,76 @@
+"""Judges compared paired, and languages tested for equivalence, as tables and sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMPARISON_HEADER = ["a", "b", "metric", "a − b", "95% CI", "p", "p (Holm)", "n", "test"]
+
+_METRIC_NAMES = {"mae": "MAE"}
+
+
+def _metric_label(metric: str) -> str:
+    if metric.startswith("auc_"):
+        return f"AUC≥{metric[4:]}"
+    if metric.startswith("accuracy_"):
+        return f"accuracy at ≥{metric[9:]}"
+    return _METRIC_NAMES.get(metric, metric)
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def comparison_cells(metrics: dict[str, Any]) -> list[list[str]]:
+    """One row per entry of metrics.json ``comparisons`` (every pair of judges, every metric)."""
+    rows = []
+    for c in metrics.get("comparisons") or []:
+        ci = c.get("ci")
+        rows.append([
+            c["a"], c["b"], _metric_label(c["metric"]),
+            "–" if c.get("diff") is None else f"{c['diff']:+.3f}",
+            "–" if not ci else f"[{ci[0]:+.3f}, {ci[1]:+.3f}]",
+            _p(c.get("p")), _p(c.get("p_holm")), str(c.get("n", 0)), c.get("test") or "–",
+        ])
+    return rows
+
+
+COMPARISON_NOTE = (
+    "Paired comparisons on the samples both judges scored (repeats averaged per sample): a − b, with a "
+    "paired bootstrap 95% CI resampling cases; p from a sign-flip permutation test (MAE), the paired "
+    "bootstrap (AUC) or an exact McNemar test (accuracy at the cut-off); Holm-adjusted over the pairs of "
+    "each metric. For MAE a negative difference means a is closer to the truth."
+)
+
+
+def equivalence_sentence(lang: str, block: dict[str, Any] | None, /) -> str | None:
+    """A ``consistency.<lang>.equivalence`` block in words: ``"hi: equivalent within ±1"``,
+    ``"zh: inconclusive, 40 cases cannot show ±1 (the smallest margin they could show: ±1.8)"``."""
+    if not block:
+        return None
+    margin, n = block.get("margin"), block.get("n") or 0
+    m = f"±{margin:g}" if margin is not None else "the margin"
+    ci = block.get("ci90")
+    ci_text = f"; 90% CI of the gap [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else ""
+    verdict = block.get("verdict")
+    if verdict == "equivalent":
+        return f"{lang}: equivalent within {m} ({n} cases{ci_text})"
+    if verdict == "different":
+        return f"{lang}: different, the gap lies beyond {m} ({n} cases{ci_text})"
+    if block.get("min_margin") is None:
+        return f"{lang}: inconclusive, {n} case{'' if n == 1 else 's'} cannot test {m}"
+    return (f"{lang}: inconclusive, {n} cases cannot show {m} "
+            f"(the smallest margin they could show: ±{block['min_margin']:.2g}{ci_text})")
+
+
+def equivalence_lines(metrics: dict[str, Any], model: str) -> list[str]:
+    """Every language's (and arm's) equivalence verdict for one judge, in words."""
+    block = metrics.get("models", {}).get(model, {})
+    lines = [s for lang, c in (block.get("consistency") or {}).items()
+             if (s := equivalence_sentence(lang, c.get("equivalence")))]
+    for arm, arm_block in sorted((block.get("by_arm") or {}).items()):
+        lines += [s for lang, c in (arm_block.get("consistency") or {}).items()
+                  if (s := equivalence_sentence(f"{lang} · {arm}", c.get("equivalence")))]
+    return lines
