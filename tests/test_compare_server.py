@@ -10,6 +10,7 @@ TASK = "phq9-multilingual"
 JUDGES = {
     "exact": {"bias": {"zh": 3}, "noise": {"hi": 0.6}},
     "noisy": {"bias": {"zh": 3}, "noise": {"*": 3.0}},
+    "twin": {"bias": {"zh": 3}, "noise": {"hi": 0.6}},  # exact's faults, other draws of the noise
 }
 
 
@@ -18,6 +19,19 @@ def test_injected_faults_come_out(judgebench, tmp_path):
     srv = OpenAIServer(biased_judges(truth_map(TASK), JUDGES))
     with srv:
         _check(judgebench, srv, out)
+        # the leaderboard across runs: twin is exact with other draws of the same noise
+        twin = tmp_path / "twin"
+        judgebench("run", "--task", TASK, "-l", "en", "-l", "hi", "-l", "zh", "--arm", "translated",
+                   "--model", "openai/twin", "--api-base", srv.url, "--out", str(twin), "--quiet", check=0)
+    board = json.loads(judgebench("leaderboard", str(out), str(twin), "--format", "json", check=0).stdout)
+    rows = {r["judge"]: r for r in board["rows"]}
+    first, second, third = board["rows"]
+    assert {first["judge"], second["judge"]} == {"openai/twin", "openai/exact"} and third["judge"] == "openai/noisy"
+    assert first["vs_best"] == "best" and second["vs_best"] == "≈ best" and third["vs_best"] == "worse"
+    assert first["rank_ci"][0] == 1 and second["rank_ci"] == [1, 2] and third["rank_ci"] == [3, 3]
+    assert rows["openai/noisy"]["n_common"] == 120
+    md = judgebench("leaderboard", str(out), str(twin), "--format", "markdown", check=0).stdout
+    assert "| rank | judge | MAE | rank 95% CI | vs best |" in md and "| 3 | openai/noisy |" in md
 
 
 def _check(judgebench, srv, out):

@@ -18,6 +18,13 @@ class BoardFormat(str, Enum):
     html = "html"
 
 
+def _records(paths: list[Path], labels: list[str]) -> dict[str, list[dict]]:
+    """The judgments of every run given as a directory (paired rank intervals need them)."""
+    from ..results import RunStore
+
+    return {label: list(RunStore(p).iter_records()) for p, label in zip(paths, labels) if p.is_dir()}
+
+
 def leaderboard(
     runs: Annotated[list[Path], typer.Argument(help="Run directories (or metrics.json files) to rank together.")],
     format: Annotated[BoardFormat, typer.Option("--format", "-f", help="table (default), markdown, csv, json or html.")] = BoardFormat.table,
@@ -25,7 +32,11 @@ def leaderboard(
     allow_mixed: Annotated[bool, typer.Option("--allow-mixed", help="Rank runs of different tasks or prompts together anyway.")] = False,
 ) -> None:
     """Rank judges across runs by MAE of the predicted total (lower is better), with per-language
-    MAE, the mean and worst cross-language gap, coverage (share of judgments scored) and cost."""
+    MAE, the mean and worst cross-language gap, coverage (share of judgments scored) and cost.
+
+    Given run directories, judges are also compared paired on the samples all of them scored:
+    a bootstrap 95% interval of each rank, and "≈ best" on judges not significantly worse than
+    the best (sign-flip permutation test, Holm-adjusted)."""
     from .. import reports
     from ..results import load_metrics
 
@@ -35,7 +46,7 @@ def leaderboard(
     from ._console import check_output
 
     check_output(output)
-    rows = reports.leaderboard_rows(loaded)
+    rows = reports.leaderboard_rows(loaded, records=_records(runs, [label for label, _ in loaded]))
     header, cells = reports.leaderboard_cells(rows)
     if format == BoardFormat.table:
         from rich.table import Table
@@ -55,7 +66,10 @@ def leaderboard(
         return
     pairwise = bool(rows) and "accuracy" in rows[0]
     ranking = ("Ranked by accuracy without ties (higher is better), then position consistency."
-               if pairwise else "Ranked by MAE of the predicted total (lower is better), then mean |gap|, then coverage.")
+               if pairwise else "Ranked by MAE of the predicted total (lower is better), then mean |gap|, then coverage."
+               + (f" Rank 95% CI: bootstrap over the cases of the {rows[0]['n_common']} samples every judge scored; "
+                  "≈ best: not significantly worse than the best (paired sign-flip permutation test, Holm)."
+                  if rows and rows[0].get("n_common") is not None else ""))
     if format == BoardFormat.markdown:
         prov = (loaded[0][1].get("provenance") or {}) if loaded else {}
         tasks = ", ".join(t["name"] for t in prov.get("tasks", [])) or "?"

@@ -65,9 +65,43 @@ def _rank_key(row: dict[str, Any]) -> tuple:
             row["mean_abs_gap"] if row["mean_abs_gap"] is not None else 1e9, -(row["coverage"] or 0))
 
 
-def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def paired_ranks(rows: list[dict[str, Any]], records: dict[str, list[dict[str, Any]]], *,
+                 n_resamples: int = 1000, seed: int = 0) -> None:
+    """Add ``rank_ci`` (bootstrap 95% rank interval), ``vs_best`` (``best``, ``≈ best`` when not
+    significantly worse than the best after Holm, else ``worse``), ``p_vs_best_holm`` and
+    ``n_common`` to pointwise rows, from the judgments of the samples every ranked judge scored
+    (repeats averaged per sample; ``metrics.rank_intervals``). ``records`` maps run label to
+    that run's judgment records; rows of runs without records are left as they are."""
+    import numpy as np
+    import pandas as pd
+
+    from ..metrics import judge_table, rank_intervals, records_frame
+
+    ranked = [r for r in rows if r["run"] in records and r.get("mae") is not None]
+    if len(ranked) < 2:
+        return
+    frames = [records_frame([rec for rec in records[r["run"]] if rec.get("model") == r["model"]]).assign(model=r["judge"])
+              for r in ranked]
+    table = judge_table(pd.concat(frames, ignore_index=True))
+    judges = [r["judge"] for r in ranked]
+    table = table.reindex(columns=[*table.columns, *(j for j in judges if j not in table.columns)])
+    common = table[table[judges].notna().all(axis=1)]
+    errors = np.abs(common[judges].to_numpy(dtype=float) - common[["true"]].to_numpy(dtype=float))
+    result = rank_intervals(errors, common["pair_key"].to_numpy(dtype=object), n_resamples=n_resamples, seed=seed)
+    for j, r in enumerate(ranked):
+        r["n_common"] = result["n"]
+        r["rank_ci"] = result["rank_ci"][j] if result["rank_ci"] else None
+        r["p_vs_best_holm"] = result["p_vs_best_holm"][j]
+        r["vs_best"] = (None if result["best"] is None else "best" if j == result["best"]
+                        else "≈ best" if result["tied_with_best"][j] else "worse")
+
+
+def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]], *,
+                     records: dict[str, list[dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
     """One row per judge and run, ranked. ``runs`` is [(run label, metrics.json document)].
-    Pairwise runs are ranked by accuracy (ties excluded, higher is better)."""
+    Pairwise runs are ranked by accuracy (ties excluded, higher is better). With ``records``
+    (run label -> judgment records) pointwise rows also get paired rank intervals
+    (``paired_ranks``)."""
     modes = {m.get("mode", "pointwise") for _, m in runs}
     if len(modes) > 1:
         raise IncomparableError("pointwise and pairwise runs cannot share a leaderboard; rank them separately")
@@ -83,6 +117,7 @@ def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, A
                 # the same judge in two runs gets its run's name, so rows stay distinguishable
                 "judge": model if labels.count(model) == 1 else f"{model} ({run_label})",
                 "run": run_label,
+                "model": model,
                 **fields(block, cutoff_of(m)),
                 "coverage": (overall.get("n_scored") or 0) / n if n else None,
                 "cost_usd": usage.get("cost_usd_all") if usage.get("priced") else None,
@@ -91,6 +126,8 @@ def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, A
     rows.sort(key=_rank_key)
     for i, r in enumerate(rows, 1):
         r["rank"] = i
+    if records and modes != {"pairwise"}:
+        paired_ranks(rows, records)
     return rows
 
 
@@ -105,8 +142,16 @@ def _f(v: Any, digits: int = 2, *, signed: bool = False, pct: bool = False) -> s
 def leaderboard_columns(rows: list[dict[str, Any]]) -> list[str]:
     langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
     cutoff = rows[0]["cutoff"] if rows else 10
-    return ["rank", "judge", "MAE", "r", "CCC", f"AUC≥{cutoff}", *[f"MAE {lang}" for lang in langs],
+    paired = ["rank 95% CI", "vs best"] if any("rank_ci" in r for r in rows) else []
+    return ["rank", "judge", "MAE", *paired, "r", "CCC", f"AUC≥{cutoff}", *[f"MAE {lang}" for lang in langs],
             "mean |gap|", "worst gap", "coverage", "cost $"]
+
+
+def _paired_cells(row: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    if not any("rank_ci" in r for r in rows):
+        return []
+    ci = row.get("rank_ci")
+    return ["–" if not ci else f"{ci[0]}–{ci[1]}", row.get("vs_best") or "–"]
 
 
 def leaderboard_cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
@@ -124,7 +169,7 @@ def leaderboard_cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[
         ]
     langs = sorted({lang for r in rows for lang in r["mae_by_language"]})
     cells = [
-        [str(r["rank"]), r["judge"], _f(r["mae"]), _f(r["pearson_r"]), _f(r["ccc"]), _f(r["auc_cutoff"]),
+        [str(r["rank"]), r["judge"], _f(r["mae"]), *_paired_cells(r, rows), _f(r["pearson_r"]), _f(r["ccc"]), _f(r["auc_cutoff"]),
          *[_f(r["mae_by_language"].get(lang)) for lang in langs],
          _f(r["mean_abs_gap"]), _f(r["worst_gap"], signed=True), _f(r["coverage"], pct=True),
          _f(r["cost_usd"], 4)]
