@@ -26,6 +26,7 @@ from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
 from ._frame import STATUSES, check_judgments, prepare_frame, records_frame
 from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
+from ._panels import check_panels, panel_agreement, panel_frame
 from ._pairwise import pairwise_run_metrics
 from ._plausible import in_range_rate, visible_total_mae
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
@@ -46,6 +47,7 @@ __all__ = [
     "bootstrap_score_ci",
     "ccc",
     "check_judgments",
+    "check_panels",
     "compare_judges",
     "compare_pair",
     "consistency_block",
@@ -68,6 +70,8 @@ __all__ = [
     "metrics_table",
     "none_paths",
     "pairwise_run_metrics",
+    "panel_agreement",
+    "panel_frame",
     "pearson_r",
     "per_pair",
     "percentile_ci",

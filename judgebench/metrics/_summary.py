@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from ._frame import check_judgments, prepare_frame, records_frame
 from ._answers import answer_diversity
 from ._compare import compare_judges
 from ._equivalence import default_margin
+from ._panels import Aggregate, check_panels, panel_agreement, panel_frame
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -119,6 +120,8 @@ def run_metrics(
     n_resamples: int = 1000,
     seed: int = 0,
     equivalence_margin: float | None = None,
+    panels: Mapping[str, Sequence[str]] | None = None,
+    panel_aggregate: Aggregate = "median",
 ) -> dict[str, Any]:
     """The whole metrics.json document for a run's judgment records (docs/contract.md §4, extended).
 
@@ -126,12 +129,25 @@ def run_metrics(
     (``pair_id``) ``n_resamples`` times from ``seed``; the same records and settings always give
     the same document, whatever their order. ``equivalence_margin`` is the ± margin of the
     consistency blocks' equivalence tests, in scale points (default: ±1 PHQ-9 point scaled by
-    the scale's range, ``default_margin``).
+    the scale's range, ``default_margin``). ``panels`` ({name: member judges}) adds a virtual
+    judge per panel whose judgments are the ``panel_aggregate`` of its members' (``panel_frame``),
+    scored and compared like the others, with a ``panel`` block (members, aggregate, agreement).
     """
     if n_resamples < 0:
         raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
     df = records_frame(records)
     check_judgments(df)
+    panels = {str(k): [str(m) for m in v] for k, v in (panels or {}).items()}
+    if panel_aggregate not in ("median", "mean"):
+        raise ValueError(f"panel_aggregate must be median or mean, got {panel_aggregate!r}")
+    judged = df
+    if panels:
+        import pandas as pd
+
+        check_panels(panels, sorted(str(m) for m in df["model"].unique()))
+        df = pd.concat([df, *(panel_frame(df, name=name, members=members, aggregate=panel_aggregate,
+                                          n_items=scale.n_items) for name, members in panels.items())],
+                       ignore_index=True)
     df = attach_items(df, n_items=scale.n_items)
     if equivalence_margin is not None and not equivalence_margin > 0:
         raise ValueError(f"equivalence_margin must be > 0, got {equivalence_margin}")
@@ -141,6 +157,11 @@ def run_metrics(
                                  equivalence_margin=margin)
         for model, g in df.groupby("model", sort=True)
     }
+    for name, members in panels.items():
+        models[name]["panel"] = {
+            "members": members, "aggregate": panel_aggregate,
+            "agreement": panel_agreement(judged, members=members, n_resamples=n_resamples, seed=seed),
+        }
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,

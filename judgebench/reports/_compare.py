@@ -74,3 +74,17 @@ def equivalence_lines(metrics: dict[str, Any], model: str) -> list[str]:
         lines += [s for lang, c in (arm_block.get("consistency") or {}).items()
                   if (s := equivalence_sentence(f"{lang} · {arm}", c.get("equivalence")))]
     return lines
+
+
+def panel_line(metrics: dict[str, Any], model: str) -> str | None:
+    """What a panel is made of and how well its members agree, for a panel's table."""
+    panel = metrics.get("models", {}).get(model, {}).get("panel")
+    if not panel:
+        return None
+    ag = panel.get("agreement") or {}
+    alpha, ci = ag.get("krippendorff_alpha_interval"), ag.get("ci95")
+    agreement = ("members' agreement undefined" if alpha is None else
+                 f"members' agreement Krippendorff α (interval) = {alpha:.2f}"
+                 + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "") + f" over {ag.get('n_samples')} samples")
+    return (f"panel: the {panel.get('aggregate')} of {', '.join(panel.get('members', []))} per sample "
+            f"(repeats averaged first; no extra calls); {agreement}")
