@@ -27,6 +27,7 @@ from ._frame import STATUSES, check_judgments, prepare_frame, records_frame
 from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
 from ._panels import check_panels, panel_agreement, panel_frame
+from ._raters import raters_block
 from ._pairwise import pairwise_run_metrics
 from ._plausible import in_range_rate, visible_total_mae
 from ._reliability import icc_2_1, krippendorff_alpha_interval, mean_within_sample_sd, reliability_block
@@ -78,6 +79,7 @@ __all__ = [
     "prepare_frame",
     "quadratic_weighted_kappa",
     "rank_intervals",
+    "raters_block",
     "records_frame",
     "reliability_block",
     "resample_counts",

@@ -13,6 +13,7 @@ from ._answers import answer_diversity
 from ._compare import compare_judges
 from ._equivalence import default_margin
 from ._panels import Aggregate, check_panels, panel_agreement, panel_frame
+from ._raters import raters_block
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -162,7 +163,7 @@ def run_metrics(
             "members": members, "aggregate": panel_aggregate,
             "agreement": panel_agreement(judged, members=members, n_resamples=n_resamples, seed=seed),
         }
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "baseline_language": baseline_language,
@@ -173,6 +174,10 @@ def run_metrics(
         "models": models,
         "comparisons": compare_judges(df, scale=scale, n_resamples=n_resamples, seed=seed),
     }
+    raters = raters_block(df)
+    if raters is not None:  # only tasks with truth.ratings
+        doc["raters"] = raters
+    return doc
 
 
 def group_metrics(

@@ -88,3 +88,23 @@ def panel_line(metrics: dict[str, Any], model: str) -> str | None:
                  + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "") + f" over {ag.get('n_samples')} samples")
     return (f"panel: the {panel.get('aggregate')} of {', '.join(panel.get('members', []))} per sample "
             f"(repeats averaged first; no extra calls); {agreement}")
+
+
+def rater_line(metrics: dict[str, Any], model: str) -> str | None:
+    """A judge's agreement with the reference raters' mean beside the raters' own (tasks with
+    ``truth.ratings``)."""
+    raters = metrics.get("raters")
+    judge = (raters or {}).get("judges", {}).get(model)
+    if not judge or judge.get("mae") is None:
+        return None
+    n_raters = len(raters.get("raters", {}))
+    text = f"vs the {n_raters} reference raters' mean: MAE {judge['mae']:.2f}"
+    if judge.get("pearson_r") is not None:
+        text += f", r {judge['pearson_r']:.2f}"
+    text += f" over {judge['n']} samples"
+    human = raters.get("human_range") or {}
+    if human.get("mae"):
+        lo, hi = human["mae"]
+        where = "inside" if judge.get("inside_human_range") else "outside"
+        text += f"; each rater vs the others: MAE {lo:.2f}–{hi:.2f}, so {where} the human range"
+    return text

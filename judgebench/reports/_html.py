@@ -8,7 +8,7 @@ from typing import Any
 
 from ..scales import Scale, get_scale
 from . import _plots
-from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines, panel_line
+from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines, panel_line, rater_line
 from ._formats import html_page, html_table
 from ._rows import columns_for, fmt, metric_rows, undefined_notes
 
@@ -51,7 +51,7 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
         parts.append(f"<h2>{html.escape(model)}</h2>")
         parts.append(html_table([label.replace("base", base) for _, label in cols],
                                 [[fmt(k, r[k]) for k, _ in cols] for r in metric_rows(one)]))
-        if (line := panel_line(metrics, model)):
+        for line in filter(None, (panel_line(metrics, model), rater_line(metrics, model))):
             parts.append(f"<p class='note'>{html.escape(line)}</p>")
         same = equivalence_lines(metrics, model)
         if same:

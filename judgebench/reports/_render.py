@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines, panel_line
+from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines, panel_line, rater_line
 from ._formats import markdown
 from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, usage_line
 
@@ -27,7 +27,8 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
     rows = metric_rows(metrics)
     for model in dict.fromkeys(r["model"] for r in rows):
         same = [f"rated as in {base}? {line}" for line in equivalence_lines(metrics, model)]
-        caption = "\n".join(x for x in [panel_line(metrics, model), usage_line(metrics, model), *same,
+        caption = "\n".join(x for x in [panel_line(metrics, model), rater_line(metrics, model),
+                                         usage_line(metrics, model), *same,
                                          *undefined_notes(metrics, model)] if x)
         table = Table(title=plain(f"{title + ' · ' if title else ''}{model}"), header_style="bold", title_justify="left",
                       caption=plain(caption) if caption else None, caption_justify="left")
@@ -60,7 +61,8 @@ def markdown_table(metrics: dict[str, Any]) -> str:
         f"with a bootstrap 95% CI resampling cases. AUC≥{cutoff_of(metrics)}: AUC of the predicted total for "
         f"true total ≥ {cutoff_of(metrics)}. Rates are shares of all judgments.\n"
     )
-    usage = [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := panel_line(metrics, m))]
+    usage = [f"- {m}: {line}" for m in metrics.get("models", {}) for f in (panel_line, rater_line)
+             if (line := f(metrics, m))]
     usage += [f"- {m}: {line}" for m in metrics.get("models", {}) if (line := usage_line(metrics, m))]
     usage += [f"- {m}: {note}" for m in metrics.get("models", {}) for note in undefined_notes(metrics, m)]
     usage += [f"- warning: {w}" for w in metric_warnings(metrics)]

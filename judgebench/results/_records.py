@@ -14,6 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 Status = Literal["ok", "parse_error", "refusal", "error"]
 
 
+class RaterItems(BaseModel):
+    """One reference rater's item vector for the sample (``truth.ratings``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rater: str = Field(description="Who rated (a person, a clinician id, another instrument).")
+    items: list[int] = Field(description="The rater's item scores, one per item of the scale.")
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -44,6 +53,7 @@ class PointJudgment(_Base):
     true_items: Optional[list[int]] = Field(description="The sample's true item vector, when known.")
     true_items_range: Optional[list[list[int]]] = Field(default=None, description="Per item the plausible [lo, hi] given the text (tasks that record it).")
     hidden_items: Optional[list[int]] = Field(default=None, description="1-based items the text never evidences (tasks that record it).")
+    true_ratings: Optional[list[RaterItems]] = Field(default=None, description="Reference raters' item vectors, [{rater, items}] (tasks with truth.ratings).")
 
 
 class PairJudgment(_Base):
@@ -62,7 +72,7 @@ class PairJudgment(_Base):
 
 
 JudgmentRecord = Union[PointJudgment, PairJudgment]
-_OPTIONAL = ("true_items_range", "hidden_items")
+_OPTIONAL = ("true_items_range", "hidden_items", "true_ratings")
 
 
 def record_json(record: JudgmentRecord | dict[str, Any]) -> dict[str, Any]:

@@ -93,6 +93,8 @@ def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attem
             true_items=list(item.true_items) if item.true_items else None,
             true_items_range=[list(r) for r in item.true_items_range] if item.true_items_range is not None else None,
             hidden_items=list(item.hidden_items) if item.hidden_items is not None else None,
+            true_ratings=([{"rater": r, "items": list(v)} for r, v in item.true_ratings]
+                          if item.true_ratings is not None else None),
         )
     return record_json(record)
 
