@@ -14,6 +14,7 @@ from ._compare import compare_judges
 from ._equivalence import default_margin
 from ._panels import Aggregate, check_panels, panel_agreement, panel_frame
 from ._raters import raters_block
+from ._item_shift import item_shift, per_pair_items
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -51,6 +52,7 @@ def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, s
     if baseline not in languages:
         return out
     table = per_pair(df)
+    items = per_pair_items(attach_items(df, n_items=scale.n_items), n_items=scale.n_items)
     scored = set(table["pred"].columns) if len(table) else set()
     for lang in sorted(languages - {baseline}):
         if {baseline, lang} <= scored:
@@ -59,10 +61,20 @@ def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, s
             true_b, true_l = both["true"][baseline].to_numpy(), both["true"][lang].to_numpy()
         else:  # every judgment failed in one of the two languages: still reported, with reasons
             pred_b = pred_l = true_b = true_l = np.empty(0)
-        out[lang] = consistency_gaps(
+        block = consistency_gaps(
             pred_b, pred_l, scale=scale, n_resamples=n_resamples, seed=seed,
             truth_baseline=true_b, truth_other=true_l, equivalence_margin=equivalence_margin,
         )
+        why = block.pop("undefined")
+        block["item_shift"], reason = item_shift(items, baseline, lang, n_items=scale.n_items,
+                                                 n_resamples=n_resamples, seed=seed)
+        if reason:
+            why["item_shift"] = reason
+        else:
+            few = "fewer than 2 cases" if block["item_shift"]["n"] < 2 else "no bootstrap resamples (n_resamples=0)"
+            why.update({f"item_shift.ci95.{j}": few for j, ci in enumerate(block["item_shift"]["ci95"]) if ci is None})
+        block["undefined"] = why
+        out[lang] = block
     langs = list(out)
     adjusted = holm_adjust([out[lang]["wilcoxon_p"] for lang in langs])
     for lang, p_holm in zip(langs, adjusted):

@@ -67,6 +67,9 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
             parts.append(f"<h3>Agreement with {html.escape(base)} (Bland–Altman)</h3>"
                          + _img(_plots.bland_altman(per_pair(mdf), block["consistency"], base), "Bland-Altman"))
             parts.append("<h3>Signed gap per language</h3>" + _img(_plots.gap_bars(block["consistency"], base), "signed gaps"))
+            heat = _plots.item_shift_heatmap(block["consistency"], base)
+            if heat:
+                parts.append("<h3>Per-item shift per language</h3>" + _img(heat, "per-item shift"))
         parts.append(f"<h3>ROC at ≥ {scale.cutoff}</h3>" + _img(_plots.roc_curves(mdf, langs, scale.cutoff), "ROC"))
         parts.append("<h3>Band confusion</h3>"
                      + _img(_plots.band_heatmaps(mdf, langs, scale.band, scale.band_labels), "band confusion"))
