@@ -23,10 +23,12 @@ from ._equivalence import default_margin, tost_paired
 from ._consistency import consistency_gaps, holm_adjust, wilcoxon_p
 from ._coverage import coverage_by_band, status_rates
 from ._discrimination import auc_at, auc_by_threshold, sensitivity_specificity
+from ._format_effect import format_effect
 from ._frame import STATUSES, check_judgments, prepare_frame, records_frame
 from ._group import none_paths, score_metrics
 from ._items import item_mae, item_summary, items_matrix
 from ._panels import check_panels, panel_agreement, panel_frame
+from ._item_shift import item_shift, per_pair_items
 from ._raters import raters_block
 from ._pairwise import pairwise_run_metrics
 from ._plausible import in_range_rate, visible_total_mae
@@ -55,12 +57,14 @@ __all__ = [
     "consistency_gaps",
     "coverage_by_band",
     "default_margin",
+    "format_effect",
     "group_metrics",
     "holm_adjust",
     "icc_2_1",
     "in_range_rate",
     "item_mae",
     "item_summary",
+    "item_shift",
     "items_matrix",
     "judge_table",
     "krippendorff_alpha_interval",
@@ -75,6 +79,7 @@ __all__ = [
     "panel_frame",
     "pearson_r",
     "per_pair",
+    "per_pair_items",
     "percentile_ci",
     "prepare_frame",
     "quadratic_weighted_kappa",

@@ -15,6 +15,7 @@ from ._equivalence import default_margin
 from ._panels import Aggregate, check_panels, panel_agreement, panel_frame
 from ._raters import raters_block
 from ._item_shift import item_shift, per_pair_items
+from ._format_effect import format_effect
 from ._group import attach_items, score_metrics
 
 SCHEMA_VERSION = 1
@@ -186,6 +187,9 @@ def run_metrics(
         "models": models,
         "comparisons": compare_judges(df, scale=scale, n_resamples=n_resamples, seed=seed),
     }
+    formats = format_effect(df, n_resamples=n_resamples, seed=seed)
+    if formats:  # only runs of two tasks sharing cases
+        doc["format_effect"] = formats
     raters = raters_block(df)
     if raters is not None:  # only tasks with truth.ratings
         doc["raters"] = raters

@@ -108,3 +108,17 @@ def rater_line(metrics: dict[str, Any], model: str) -> str | None:
         where = "inside" if judge.get("inside_human_range") else "outside"
         text += f"; each rater vs the others: MAE {lo:.2f}–{hi:.2f}, so {where} the human range"
     return text
+
+
+FORMAT_HEADER = ["task a", "task b", "judge", "language", "MAE a − b", "95% CI", "p", "p (Holm)", "cases"]
+FORMAT_NOTE = ("Format effect: the same cases (pair_id) in two tasks; per case |error| in a minus in b, "
+               "repeats averaged; bootstrap 95% CI over cases; sign-flip permutation p, Holm over the "
+               "judges and languages of a pair of tasks. Negative: the judge errs less on task a.")
+
+
+def format_effect_cells(metrics: dict[str, Any]) -> list[list[str]]:
+    """One row per entry of metrics.json ``format_effect`` (runs of two tasks sharing cases)."""
+    return [[e["a"], e["b"], e["model"], e["language"], f"{e['diff']:+.2f}",
+             "–" if not e.get("ci") else f"[{e['ci'][0]:+.2f}, {e['ci'][1]:+.2f}]",
+             _p(e.get("p")), _p(e.get("p_holm")), str(e["n"])]
+            for e in metrics.get("format_effect") or []]

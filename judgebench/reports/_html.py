@@ -8,7 +8,10 @@ from typing import Any
 
 from ..scales import Scale, get_scale
 from . import _plots
-from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines, panel_line, rater_line
+from ._compare import (
+    COMPARISON_HEADER, COMPARISON_NOTE, FORMAT_HEADER, FORMAT_NOTE, comparison_cells, equivalence_lines,
+    format_effect_cells, panel_line, rater_line,
+)
 from ._formats import html_page, html_table
 from ._rows import columns_for, fmt, metric_rows, undefined_notes
 
@@ -83,6 +86,10 @@ def html_report(metrics: dict[str, Any], records: list[dict[str, Any]]) -> str:
     if cells:
         parts.append("<h2>Judges compared paired</h2>" + html_table(COMPARISON_HEADER, cells)
                      + f"<p class='note'>{html.escape(COMPARISON_NOTE)}</p>")
+    cells = format_effect_cells(metrics)
+    if cells:
+        parts.append("<h2>Format effect</h2>" + html_table(FORMAT_HEADER, cells)
+                     + f"<p class='note'>{html.escape(FORMAT_NOTE)}</p>")
     parts.append("<p class='note'>Synthetic dialogues for evaluating judges; not for clinical use. Gaps: mean of "
                  f"pred(language) − pred({html.escape(base)}) per case, repeats averaged, 95% bootstrap CI over cases.</p>")
     parts.append(_RENDER_CHECK)

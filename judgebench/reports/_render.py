@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._compare import COMPARISON_HEADER, COMPARISON_NOTE, comparison_cells, equivalence_lines, panel_line, rater_line
+from ._compare import (
+    COMPARISON_HEADER, COMPARISON_NOTE, FORMAT_HEADER, FORMAT_NOTE, comparison_cells, equivalence_lines,
+    format_effect_cells, panel_line, rater_line,
+)
 from ._formats import markdown
 from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, usage_line
 
@@ -39,16 +42,24 @@ def rich_tables(metrics: dict[str, Any], *, title: str | None = None) -> list:
             style = "bold" if row["language"] == "overall" else None
             table.add_row(*(plain(fmt(k, row[k])) for k, _ in columns_for(metrics)), style=style)
         tables.append(table)
-    cells = comparison_cells(metrics)
-    if cells:
-        table = Table(title="judges compared paired", title_justify="left", header_style="bold",
-                      caption=plain(COMPARISON_NOTE), caption_justify="left")
-        for i, label in enumerate(COMPARISON_HEADER):
-            table.add_column(label, justify="left" if i < 3 or label == "test" else "right")
+    for header, note, title, cells, n_text in _extra_tables(metrics):
+        table = Table(title=title, title_justify="left", header_style="bold",
+                      caption=plain(note), caption_justify="left")
+        for i, label in enumerate(header):
+            table.add_column(label, justify="left" if i < n_text or label == "test" else "right")
         for row in cells:
             table.add_row(*map(plain, row))
         tables.append(table)
     return tables
+
+
+def _extra_tables(metrics: dict[str, Any]) -> list[tuple[list[str], str, str, list[list[str]], int]]:
+    """(header, note, title, cells, number of text columns) of the tables after the per-language
+    ones, when they have rows."""
+    return [t for t in [
+        (COMPARISON_HEADER, COMPARISON_NOTE, "judges compared paired", comparison_cells(metrics), 3),
+        (FORMAT_HEADER, FORMAT_NOTE, "format effect", format_effect_cells(metrics), 4),
+    ] if t[3]]
 
 
 def markdown_table(metrics: dict[str, Any]) -> str:
@@ -71,9 +82,8 @@ def markdown_table(metrics: dict[str, Any]) -> str:
     if same:
         text += (f"\nRated the same as in {base}? Equivalence (TOST) of each language's gaps against the margin:\n"
                  + "\n".join(same) + "\n")
-    cells = comparison_cells(metrics)
-    if cells:
-        text += "\nJudges compared paired:\n\n" + markdown(COMPARISON_HEADER, cells, right_from=3) + "\n" + COMPARISON_NOTE + "\n"
+    for header, note, title, cells, n_text in _extra_tables(metrics):
+        text += f"\n{title.capitalize()}:\n\n" + markdown(header, cells, right_from=n_text) + "\n" + note + "\n"
     return text
 
 
