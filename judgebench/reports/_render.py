@@ -9,7 +9,7 @@ from ._compare import (
     COMPARISON_HEADER, COMPARISON_NOTE, FORMAT_HEADER, FORMAT_NOTE, comparison_cells, equivalence_lines,
     format_effect_cells, panel_line, rater_line,
 )
-from ._formats import markdown
+from ._formats import markdown, one_line
 from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, usage_line
 
 
@@ -78,6 +78,8 @@ def markdown_table(metrics: dict[str, Any]) -> str:
     usage += [f"- {m}: {note}" for m in metrics.get("models", {}) for note in undefined_notes(metrics, m)]
     usage += [f"- warning: {w}" for w in metric_warnings(metrics)]
     same = [f"- {m}: {line}" for m in metrics.get("models", {}) for line in equivalence_lines(metrics, m)]
+    # names and languages come from data: one bullet stays one line, whatever they hold
+    usage, same = [one_line(x) for x in usage], [one_line(x) for x in same]
     text = markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
     if same:
         text += (f"\nRated the same as in {base}? Equivalence (TOST) of each language's gaps against the margin:\n"
