@@ -94,6 +94,12 @@ def test_panel_from_the_cli_and_the_models_file(judgebench, tmp_path):
         # +2 and -2 around the truth: the median is the truth wherever clipping at 0 does not bite
         assert trio["overall"]["mae"] < m["models"]["openai/high"]["overall"]["mae"]
         assert trio["panel"]["aggregate"] == "median" and trio["panel"]["agreement"]["n_samples"] == 8
+        # the leaderboard rebuilds the panel from its members' records: it is ranked with them
+        board = json.loads(judgebench("leaderboard", str(out), "--format", "json", check=0).stdout)["rows"]
+        assert board[0]["judge"] in ("trio", "openai/a") and all(r["rank_ci"] for r in board)
+        # 4 cases: the smallest two-sided sign-flip p is 2/2^4, so no judge can be shown worse
+        assert sorted(r["vs_best"] for r in board) == ["best", "≈ best", "≈ best", "≈ best"]
+        assert all(r["n_common"] == 8 for r in board)
         md = judgebench("report", str(out), "--format", "markdown", check=0).stdout
         assert "| trio | overall |" in md and "- trio: panel: the median of openai/a, openai/high, openai/low" in md
 

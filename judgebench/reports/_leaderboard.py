@@ -65,23 +65,36 @@ def _rank_key(row: dict[str, Any]) -> tuple:
             row["mean_abs_gap"] if row["mean_abs_gap"] is not None else 1e9, -(row["coverage"] or 0))
 
 
+def _judge_frame(row: dict[str, Any], records: list[dict[str, Any]], panel: dict[str, Any] | None):
+    """A row's judgments as a frame named by the row: its records, or a panel rebuilt from its
+    members' records (metrics.json ``panel``), as the run's metrics built it."""
+    from ..metrics import panel_frame, records_frame
+
+    if panel:
+        df = records_frame([rec for rec in records if rec.get("model") in panel["members"]])
+        return panel_frame(df, name=row["judge"], members=panel["members"], aggregate=panel["aggregate"])
+    return records_frame([rec for rec in records if rec.get("model") == row["model"]]).assign(model=row["judge"])
+
+
 def paired_ranks(rows: list[dict[str, Any]], records: dict[str, list[dict[str, Any]]], *,
+                 panels: dict[tuple[str, str], dict[str, Any]] | None = None,
                  n_resamples: int = 1000, seed: int = 0) -> None:
     """Add ``rank_ci`` (bootstrap 95% rank interval), ``vs_best`` (``best``, ``≈ best`` when not
     significantly worse than the best after Holm, else ``worse``), ``p_vs_best_holm`` and
     ``n_common`` to pointwise rows, from the judgments of the samples every ranked judge scored
     (repeats averaged per sample; ``metrics.rank_intervals``). ``records`` maps run label to
-    that run's judgment records; rows of runs without records are left as they are."""
+    that run's judgment records, ``panels`` (run label, model) to a panel's metrics.json
+    ``panel`` block; rows of runs without records are left as they are."""
     import numpy as np
     import pandas as pd
 
-    from ..metrics import judge_table, rank_intervals, records_frame
+    from ..metrics import judge_table, rank_intervals
 
+    panels = panels or {}
     ranked = [r for r in rows if r["run"] in records and r.get("mae") is not None]
     if len(ranked) < 2:
         return
-    frames = [records_frame([rec for rec in records[r["run"]] if rec.get("model") == r["model"]]).assign(model=r["judge"])
-              for r in ranked]
+    frames = [_judge_frame(r, records[r["run"]], panels.get((r["run"], r["model"]))) for r in ranked]
     table = judge_table(pd.concat(frames, ignore_index=True))
     judges = [r["judge"] for r in ranked]
     table = table.reindex(columns=[*table.columns, *(j for j in judges if j not in table.columns)])
@@ -127,7 +140,9 @@ def leaderboard_rows(runs: list[tuple[str, dict[str, Any]]], *,
     for i, r in enumerate(rows, 1):
         r["rank"] = i
     if records and modes != {"pairwise"}:
-        paired_ranks(rows, records)
+        panels = {(label, model): block["panel"] for label, m in runs
+                  for model, block in m.get("models", {}).items() if block.get("panel")}
+        paired_ranks(rows, records, panels=panels)
     return rows
 
 
