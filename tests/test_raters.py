@@ -7,7 +7,7 @@ import pytest
 
 from conftest import read_jsonl
 from judgebench.errors import TaskError
-from judgebench.metrics import raters_block, records_frame, run_metrics
+from judgebench.metrics import none_paths, raters_block, records_frame, run_metrics
 from judgebench.scales import PHQ9
 from judgebench.tasks import load_task
 from openai_server import OpenAIServer, biased_judges, truth_map
@@ -71,6 +71,11 @@ def test_raters_block_hand_derived():
     assert block["human_range"]["mae"] == pytest.approx([3.5 / 3, 3])
     # judge vs raters' mean (12, 5, 19): errors 0, 0, 0
     assert block["judges"]["j"]["mae"] == 0 and block["judges"]["j"]["inside_human_range"] is True
+    assert block["undefined"] == {"raters.c.pearson_r": "fewer than 3 samples or no variance"}
+    # one rater only: no human range, and every null says why
+    lone = raters_block(records_frame([_rec(i, "j", 3, [_r("a", 3 + i)]) for i in range(3)]))
+    assert set(lone["undefined"]) == set(none_paths({k: v for k, v in lone.items() if k != "undefined"}))
+    assert lone["undefined"]["judges.j.inside_human_range"] == "no sample has 2 or more raters"
     assert raters_block(records_frame([_rec(0, "j", 3, None)])) is None
     assert "raters" not in run_metrics([_rec(0, "j", 3, None)], scale=PHQ9, n_resamples=0)
 

@@ -151,7 +151,6 @@ def compare_pair(truth: Any, pred_a: Any, pred_b: Any, clusters: Any, /, *, scal
     n = int(t.size)
     cut = scale.cutoff
     rows: list[dict[str, Any]] = []
-    why: dict[str, str] = {}
     if n == 0:
         for metric in ("mae", f"auc_{cut}", f"accuracy_{cut}"):
             rows.append({"metric": metric, "diff": None, "ci": None, "p": None, "n": 0,

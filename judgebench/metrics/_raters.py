@@ -42,7 +42,8 @@ def raters_block(df, /) -> dict[str, Any] | None:
     - ``human_range``: the smallest and largest of those MAEs (and r) across raters;
     - ``judges[m]``: judge m's total per sample (ok judgments, repeats averaged) against R_i:
       ``n``, ``mae``, ``pearson_r``, and ``inside_human_range``: its MAE is no worse than the
-      worst rater's leave-one-out MAE (null without 2 raters).
+      worst rater's leave-one-out MAE (null without 2 raters);
+    - ``undefined``: the reason for every null.
 
     The judge is compared with the mean of all raters and a rater with the mean of the others,
     one rater fewer: with few raters the human range is slightly pessimistic (a mean of fewer
@@ -72,4 +73,24 @@ def raters_block(df, /) -> dict[str, Any] | None:
         block["inside_human_range"] = (None if worst is None or block["mae"] is None
                                        else bool(block["mae"] <= worst))
         out["judges"][model] = block
+    out["undefined"] = _reasons(out)
     return out
+
+
+def _reasons(block: dict[str, Any]) -> dict[str, str]:
+    """Why each null of the block is null (dotted paths, as in the other metrics blocks)."""
+    why: dict[str, str] = {}
+    if block["human_range"] is None:
+        why["human_range"] = "no sample has 2 or more raters"
+    for kind, what in (("raters", "rater with another rater on the same samples"), ("judges", "judgment of a rated sample")):
+        for name, entry in block[kind].items():
+            if entry["mae"] is None:
+                why[f"{kind}.{name}.mae"] = f"no scored {what}" if kind == "judges" else f"no {what}"
+            if entry["pearson_r"] is None:
+                why[f"{kind}.{name}.pearson_r"] = ("fewer than 3 samples or no variance" if entry["n"]
+                                                   else why.get(f"{kind}.{name}.mae", "no samples"))
+            if entry.get("inside_human_range", False) is None:
+                why[f"{kind}.{name}.inside_human_range"] = why.get("human_range") or why[f"{kind}.{name}.mae"]
+    if block["human_range"] is not None and block["human_range"]["pearson_r"] is None:
+        why["human_range.pearson_r"] = "no rater's correlation with the others is defined"
+    return why
