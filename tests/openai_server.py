@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import re
 import threading
 import time
@@ -115,6 +116,30 @@ def oracle(truth_by_dialogue: dict[str, tuple[int, list[int] | None, str]], *,
         if shift == 0 and items is not None:
             return Reply(content=answer_json(items))
         return Reply(content=answer_json(None, max(0, min(scale_max, total + shift))))
+
+    return respond
+
+
+def biased_judges(truth_by_dialogue: dict[str, tuple[int, list[int] | None, str]],
+                  judges: dict[str, dict[str, dict[str, float]]], *, scale_max: int = 27) -> Responder:
+    """Several judges on one server, told apart by the request's ``model``, each with known faults.
+
+    ``judges[model] = {"bias": {lang: shift}, "noise": {lang or "*": sd}}``: the answer is the
+    true total + the language's shift + round(N(0, sd)), clipped to the scale. The noise is drawn
+    from a seed of (model, dialogue), so a judge gives a dialogue the same answer every time.
+    """
+
+    def respond(body: dict[str, Any]) -> Reply:
+        d = dialogue_of(body)
+        spec = judges.get(str(body.get("model", "")))
+        if d is None or spec is None or dialogue_hash(d) not in truth_by_dialogue:
+            return Reply(content="I don't know this dialogue or this judge.")
+        total, _, lang = truth_by_dialogue[dialogue_hash(d)]
+        noise = spec.get("noise", {})
+        sd = noise.get(lang, noise.get("*", 0.0))
+        seed = int.from_bytes(hashlib.sha256(f"{body.get('model')}\x1f{d}".encode()).digest()[:8], "little")
+        jitter = round(random.Random(seed).gauss(0, sd)) if sd else 0
+        return Reply(content=answer_json(None, max(0, min(scale_max, total + spec.get("bias", {}).get(lang, 0) + jitter))))
 
     return respond
 

@@ -71,7 +71,8 @@ def test_delta_mae_hand_derived():
 def test_no_pairs_every_value_explained():
     g = consistency_gaps(np.array([]), np.array([]), scale=PHQ9, truth_baseline=np.array([]), truth_other=np.array([]))
     assert g["n_pairs"] == 0
-    nulls = {k for k, v in g.items() if v is None} | {f"bland_altman.{k}" for k, v in g["bland_altman"].items() if v is None}
+    nulls = ({k for k, v in g.items() if v is None}
+             | {f"{block}.{k}" for block in ("bland_altman", "equivalence") for k, v in g[block].items() if v is None})
     assert nulls and set(g["undefined"]) == nulls
 
 

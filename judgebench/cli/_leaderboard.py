@@ -23,6 +23,13 @@ class BoardFormat(str, Enum):
     html = "html"
 
 
+def _records(paths: list[Path], labels: list[str]) -> dict[str, list[dict]]:
+    """The judgments of every run given as a directory (paired rank intervals need them)."""
+    from ..results import RunStore
+
+    return {label: list(RunStore(p).iter_records()) for p, label in zip(paths, labels) if p.is_dir()}
+
+
 def leaderboard(
     runs: Annotated[list[Path], typer.Argument(help="Run directories (or metrics.json files) to rank together.")],
     format: Annotated[BoardFormat, typer.Option("--format", "-f", help="table (default), markdown, csv, json or html.")] = BoardFormat.table,
@@ -33,7 +40,11 @@ def leaderboard(
     """Rank judges across runs by MAE of the predicted total (lower is better), with per-language
     MAE, the mean and worst cross-language gap, coverage (share of judgments scored) and cost;
     runs with probability-weighted scores add the MAE of the expected total and the Brier score
-    at the cut-off (--rank-by expected ranks by the former)."""
+    at the cut-off (--rank-by expected ranks by the former).
+
+    Given run directories, judges are also compared paired on the samples all of them scored:
+    a bootstrap 95% interval of each rank, and "≈ best" on judges not significantly worse than
+    the best (sign-flip permutation test, Holm-adjusted)."""
     from .. import reports
 
     loaded = [(p.name if p.is_dir() else p.parent.name, reports.load_run_metrics(p)) for p in runs]
@@ -42,7 +53,8 @@ def leaderboard(
     from ._console import check_output
 
     check_output(output)
-    rows = reports.leaderboard_rows(loaded, rank_by=rank_by.value)
+    rows = reports.leaderboard_rows(loaded, rank_by=rank_by.value,
+                                    records=_records(runs, [label for label, _ in loaded]))
     header, cells = reports.leaderboard_cells(rows)
     if format == BoardFormat.table:
         from rich.table import Table
@@ -63,9 +75,12 @@ def leaderboard(
         return
     pairwise = bool(rows) and "accuracy" in rows[0]
     ranking = ("Ranked by accuracy without ties (higher is better), then position consistency."
-               if pairwise else "Ranked by MAE of the expected total (lower is better), then MAE, mean |gap|, coverage."
+               if pairwise else ("Ranked by MAE of the expected total (lower is better), then MAE, mean |gap|, coverage."
                if rank_by == RankBy.expected else
                "Ranked by MAE of the predicted total (lower is better), then mean |gap|, then coverage.")
+               + (f" Rank 95% CI: bootstrap over the cases of the {rows[0]['n_common']} samples every judge scored; "
+                  "≈ best: not significantly worse than the best (paired sign-flip permutation test, Holm)."
+                  if rows and rows[0].get("n_common") is not None else ""))
     if format == BoardFormat.markdown:
         prov = loaded[0][1].provenance if loaded else None
         tasks = (", ".join(str(t.get("name")) for t in prov.tasks) if prov else "") or "?"

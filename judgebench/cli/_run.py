@@ -22,6 +22,11 @@ class ScoringMode(str, Enum):
     auto = "auto"
 
 
+class PanelAggregate(str, Enum):
+    median = "median"
+    mean = "mean"
+
+
 def _progress(console):
     from rich.progress import (
         BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn,
@@ -97,6 +102,9 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")] = False,
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
     scoring: Annotated[Optional[ScoringMode], typer.Option("--scoring", help="point (default): the parsed answer. logprob: also each item's probabilities from the answer's token log-probabilities (pred_items_dist, pred_total_expected; metrics 'expected' and 'calibration'). sample: distributions from --repeats K (>= 2) answers at --temperature. auto: logprob where the provider returns them. Overrides scoring: in --models-file.")] = None,
+    panel: Annotated[list[str], typer.Option("--panel", help="NAME=judgeA,judgeB,judgeC (repeatable): a virtual judge scored beside its members from their judgments (median by default), with the members' agreement; no extra calls. Also `panels:` in --models-file.")] = [],
+    panel_aggregate: Annotated[PanelAggregate, typer.Option("--panel-aggregate", help="How a panel combines its members' totals per sample (repeats averaged first): median or mean.")] = PanelAggregate.median,
+    equivalence_margin: Annotated[Optional[float], typer.Option("--equivalence-margin", min=0.001, help="± margin, in scale points, within which a language counts as rated the same as the baseline (TOST; docs/metrics.md). Default: 1 PHQ-9 point, scaled to other scales by max total / 27.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list price.")] = False,
@@ -108,21 +116,23 @@ def run(
     """
     from rich.console import Console
 
-    from ..models import load_models_file, resolve_judges
+    from ..models import load_models_config, resolve_judges
     from ..runner import RunConfig, check_run_rules, default_cache_dir, execute_run
 
     console = Console(stderr=True, soft_wrap=True)
     tasks = _load_tasks(task or [DEFAULT_TASK], language=language, arm=arm, limit=limit)
     check_run_rules(tasks)
-    named = load_models_file(models_file) if models_file else {}
+    named, file_panels = load_models_config(models_file) if models_file else ({}, {})
     judges = resolve_judges(model, named=named, api_base=api_base, concurrency=concurrency,
                             timeout=timeout, max_retries=max_retries, scoring=scoring.value if scoring else None)
     _check_scoring(judges, repeats=repeats, temperature=temperature, console=console)
+    panels = _panels(panel, file_panels, [j.name for j in judges])
     out = out or Path("results") / datetime.now().strftime("%Y%m%d-%H%M%S")
     config = RunConfig(
         tasks=tasks, judges=judges, out=out, repeats=repeats, temperature=temperature, max_tokens=max_tokens,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         selection={"languages": language, "arms": arm, "limit": limit}, max_retry_wait=max_retry_wait,
+        equivalence_margin=equivalence_margin, panels=panels, panel_aggregate=panel_aggregate.value,
     )
     if dry_run:
         _print_estimate(config, as_json=as_json)
@@ -149,6 +159,25 @@ def _check_scoring(judges, *, repeats: int, temperature: float, console) -> None
     if sampled and temperature == 0 and not any("temperature" in j.params for j in judges if j.scoring == "sample"):
         console.print("[yellow]warning[/]: --scoring sample at --temperature 0 gives (nearly) identical repeats; "
                       "use e.g. --temperature 1 to sample the judge's uncertainty")
+
+
+def _panels(flags: list[str], from_file: dict[str, list[str]], judges: list[str]) -> dict[str, list[str]]:
+    """--panel NAME=a,b,c values, plus the models file's panels whose members all judge this run
+    (a models file may describe more judges than one run uses); checked before any call."""
+    from ..metrics import check_panels
+
+    panels = {name: members for name, members in from_file.items() if set(members) <= set(judges)}
+    for value in flags:
+        name, sep, members = value.partition("=")
+        names = [m.strip() for m in members.split(",") if m.strip()]
+        if not sep or not name.strip() or not names:
+            raise InputError(f"--panel {value}: expected NAME=judgeA,judgeB (judge names as given to --model)")
+        panels[name.strip()] = names
+    try:
+        check_panels(panels, judges)
+    except ValueError as e:
+        raise InputError(f"--panel: {e}") from None
+    return panels
 
 
 def _load_tasks(refs: list[str], *, language: list[str], arm: list[str], limit: int | None) -> list:

@@ -76,6 +76,28 @@ def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
+def score_histograms(pred: np.ndarray, positive: np.ndarray, codes: np.ndarray, n_units: int, /
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, how many positives / negatives were predicted each distinct value: two
+    ``(n_units, n_values)`` arrays, values ascending (what ``resampled_auc`` needs)."""
+    _, level_of = np.unique(pred, return_inverse=True)
+    k = int(level_of.max()) + 1 if level_of.size else 0
+    hist_pos = np.bincount(codes[positive] * k + level_of[positive], minlength=n_units * k)
+    hist_neg = np.bincount(codes[~positive] * k + level_of[~positive], minlength=n_units * k)
+    return hist_pos.reshape(n_units, k).astype(float), hist_neg.reshape(n_units, k).astype(float)
+
+
+def resampled_auc(w: np.ndarray, hist_pos: np.ndarray, hist_neg: np.ndarray, /) -> np.ndarray:
+    """AUC of every resample (rows of the count matrix ``w``), NaN where a class is absent.
+
+    Weighted Mann-Whitney: sum_v P_v (N_<v + N_v / 2) / (P N), with P_v, N_v the weighted counts
+    of positives / negatives predicted v."""
+    pos_w, neg_w = w @ hist_pos, w @ hist_neg
+    below = np.cumsum(neg_w, axis=1) - neg_w
+    wins = (pos_w * (below + neg_w / 2)).sum(axis=1)
+    return _divide(wins, pos_w.sum(axis=1) * neg_w.sum(axis=1))
+
+
 def bootstrap_score_ci(
     y_true: Any,
     y_pred: Any,
@@ -123,11 +145,7 @@ def bootstrap_score_ci(
         np.bincount(codes, weights=w, minlength=c)
         for w in (np.ones_like(t), np.abs(p - t), t, p, t * t, p * p, t * p)
     ], axis=1)
-    values, level_of = np.unique(p, return_inverse=True)
-    k = values.size
-    pos = t >= threshold
-    hist_pos = np.bincount(codes[pos] * k + level_of[pos], minlength=c * k).reshape(c, k).astype(float)
-    hist_neg = np.bincount(codes[~pos] * k + level_of[~pos], minlength=c * k).reshape(c, k).astype(float)
+    hist_pos, hist_neg = score_histograms(p, t >= threshold, codes, c)
     maes, rs, aucs = [], [], []
     for w in resample_counts(c, n_resamples=n_resamples, seed=seed):
         n, s_abs, st, sp, stt, spp, stp = (w @ sums).T
@@ -136,10 +154,7 @@ def bootstrap_score_ci(
         # integer scores make these sums exact; the tolerance only guards fractional inputs
         flat = (var_t <= 1e-12 * n * stt) | (var_p <= 1e-12 * n * spp) | (n < 3)
         rs.append(np.where(flat, np.nan, (n * stp - st * sp) / np.sqrt(np.where(flat, 1, var_t * var_p))))
-        pos_w, neg_w = w @ hist_pos, w @ hist_neg
-        below = np.cumsum(neg_w, axis=1) - neg_w
-        wins = (pos_w * (below + neg_w / 2)).sum(axis=1)
-        aucs.append(_divide(wins, pos_w.sum(axis=1) * neg_w.sum(axis=1)))
+        aucs.append(resampled_auc(w, hist_pos, hist_neg))
     return {
         "mae": percentile_ci(np.concatenate(maes), level=level),
         "pearson_r": percentile_ci(np.concatenate(rs), level=level),

@@ -10,6 +10,7 @@ from ..scales import Scale
 from ._agreement import bland_altman
 from ._bands import band_index
 from ._bootstrap import bootstrap_mean_ci
+from ._equivalence import default_margin, tost_paired
 
 
 def wilcoxon_p(diffs: np.ndarray, /) -> float | None:
@@ -77,6 +78,7 @@ def consistency_gaps(
     seed: int = 0,
     truth_baseline: np.ndarray | None = None,
     truth_other: np.ndarray | None = None,
+    equivalence_margin: float | None = None,
 ) -> dict[str, Any]:
     """Gaps ``other - baseline`` over pairs judged in both (arrays aligned by pair).
 
@@ -84,7 +86,8 @@ def consistency_gaps(
     wilcoxon_p, band_flip_rate, cutoff_flip_rate; and bland_altman (``bland_altman(baseline,
     other)``), delta_mae = mean|other - truth_other| - mean|baseline - truth_baseline| over the
     same pairs (positive: the language is scored worse) with delta_mae_ci95 (the pairs
-    resampled), and ``undefined`` {key: reason} for every None. ``wilcoxon_p_holm`` needs the
+    resampled), equivalence (``tost_paired`` of the gaps against ±``equivalence_margin``, by
+    default ``default_margin(scale)``), and ``undefined`` {key: reason} for every None. ``wilcoxon_p_holm`` needs the
     other languages and is added by ``consistency_block``.
     """
     b = np.asarray(baseline, dtype=float)
@@ -106,6 +109,8 @@ def consistency_gaps(
         "bland_altman": ba,
         "delta_mae": None,
         "delta_mae_ci95": None,
+        "equivalence": tost_paired(d, margin=default_margin(scale) if equivalence_margin is None
+                                   else equivalence_margin),
     }
     if truth_baseline is not None and truth_other is not None:
         # per pair: how much worse the language is scored than the baseline; its mean is ΔMAE
@@ -127,5 +132,7 @@ def consistency_gaps(
             why["delta_mae"] = why["delta_mae_ci95"] = "true totals not given"
         elif out["delta_mae_ci95"] is None:
             why["delta_mae_ci95"] = few
+    if out["equivalence"]["p"] is None:
+        why.update({f"equivalence.{k}": "fewer than 2 pairs" for k in ("p", "ci90", "min_margin")})
     out["undefined"] = why
     return out

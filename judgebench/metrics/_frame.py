@@ -8,10 +8,11 @@ STATUSES = ("ok", "parse_error", "refusal", "error")
 REQUIRED = ("pair_id", "language", "model", "status", "pred_total", "true_total")
 COLUMNS = ("task", "sample_id", "pair_id", "language", "arm", "model", "repeat", "status",
            "pred_total", "true_total", "pred_items", "true_items", "true_items_range", "hidden_items", "flags",
-           "scoring", "pred_items_dist", "pred_total_expected")
+           "scoring", "pred_items_dist", "pred_total_expected", "true_ratings")
 _DEFAULTS: dict[str, Any] = {"task": "", "arm": None, "repeat": 0, "pred_items": None, "true_items": None,
                              "true_items_range": None, "hidden_items": None, "flags": None,
-                             "scoring": None, "pred_items_dist": None, "pred_total_expected": None}
+                             "scoring": None, "pred_items_dist": None, "pred_total_expected": None,
+                             "true_ratings": None}
 
 
 def check_judgments(df, /) -> None:

@@ -84,6 +84,25 @@ class ScoreBlock(_Open):
         return self.auc.get(str(cutoff))
 
 
+class Equivalence(_Open):
+    """TOST of a language's paired gaps against ±margin (docs/metrics.md, EQUIVALENCE)."""
+
+    margin: float = Field(description="± margin in scale points.")
+    p: Num = Field(None, description="TOST p: the larger of the two one-sided p-values.")
+    verdict: Literal["equivalent", "different", "inconclusive"]
+    ci90: CI = Field(None, description="90% CI of the mean gap (the TOST's interval).")
+    min_margin: Num = Field(None, description="The smallest margin these cases could establish: max |bound| of ci90.")
+    n: int = 0
+
+
+class ItemShift(_Open):
+    """Per item, the mean signed shift against the baseline language, with 95% CIs."""
+
+    n: int = 0
+    mean: list[Num] = Field(default_factory=list)
+    ci95: list[CI] = Field(default_factory=list)
+
+
 class ConsistencyBlock(_Open):
     """One language against the baseline language, case by case (docs/metrics.md, CONSISTENCY)."""
 
@@ -95,6 +114,8 @@ class ConsistencyBlock(_Open):
     wilcoxon_p_holm: Num = Field(None, description="Holm-adjusted across the languages of the block.")
     bland_altman: Optional[dict[str, Num]] = Field(None, description="Bias and 95% limits of agreement.")
     agreement: Num = Field(None, description="Pairwise: share of pairs answered as in the baseline language.")
+    equivalence: Optional[Equivalence] = Field(None, description="Is the language rated the same as the baseline, within the margin?")
+    item_shift: Optional[ItemShift] = Field(None, description="Per-item signed shift against the baseline.")
     undefined: dict[str, str] = Field(default_factory=dict, description="Dotted key -> why that value is null.")
 
 
@@ -105,6 +126,21 @@ class ArmMetrics(_Open):
     consistency: dict[str, ConsistencyBlock] = Field(default_factory=dict)
 
 
+class PanelAgreement(_Open):
+    krippendorff_alpha_interval: Num = None
+    ci95: CI = None
+    n_samples: int = 0
+    undefined: dict[str, str] = Field(default_factory=dict)
+
+
+class Panel(_Open):
+    """A virtual judge made of other judges' judgments (--panel)."""
+
+    members: list[str]
+    aggregate: Literal["median", "mean"] = "median"
+    agreement: Optional[PanelAgreement] = None
+
+
 class ModelMetrics(_Open):
     """Everything measured about one judge in a run."""
 
@@ -113,6 +149,7 @@ class ModelMetrics(_Open):
     by_language: dict[str, ScoreBlock] = Field(default_factory=dict)
     consistency: dict[str, ConsistencyBlock] = Field(default_factory=dict)
     by_arm: dict[str, ArmMetrics] = Field(default_factory=dict, description="Per arm, when a task has several non-baseline arms.")
+    panel: Optional[Panel] = Field(None, description="Only for a panel: its members, aggregate and their agreement.")
 
     def groups(self) -> list[tuple[str, ScoreBlock, Optional[ConsistencyBlock]]]:
         """(label, block, consistency) for overall, each language, and each arm of a language."""
@@ -137,6 +174,51 @@ class Usage(_Open):
     priced: bool = Field(False, description="False when the model has no known price.")
 
 
+class Comparison(_Open):
+    """Two judges compared paired on the samples both scored (docs/metrics.md, COMPARISONS)."""
+
+    a: str
+    b: str
+    metric: str = Field(description="mae, auc_<cutoff> or accuracy_<cutoff>.")
+    diff: Num = Field(None, description="a minus b.")
+    ci: CI = Field(None, description="Paired bootstrap 95% CI of diff (cases resampled).")
+    p: Num = None
+    p_holm: Num = Field(None, description="Holm-adjusted over the pairs of judges, per metric.")
+    n: int = 0
+    test: Optional[str] = None
+    undefined: dict[str, str] = Field(default_factory=dict)
+
+
+class FormatEffect(_Open):
+    """The same cases in two tasks: per case |error| in a minus in b, per judge and language."""
+
+    a: str
+    b: str
+    model: str
+    language: str
+    n: int = 0
+    diff: Num = None
+    ci: CI = None
+    p: Num = None
+    p_holm: Num = None
+
+
+class RaterAgreement(_Open):
+    n: int = 0
+    mae: Num = None
+    pearson_r: Num = None
+    inside_human_range: Optional[bool] = None
+
+
+class Raters(_Open):
+    """Judges against reference raters (truth.ratings), beside the raters against each other."""
+
+    n_samples: int = 0
+    raters: dict[str, RaterAgreement] = Field(default_factory=dict, description="Each rater vs the mean of the others.")
+    human_range: Optional[dict[str, CI]] = Field(None, description="[min, max] of the raters' mae and pearson_r.")
+    judges: dict[str, RaterAgreement] = Field(default_factory=dict, description="Each judge vs the raters' mean.")
+
+
 class Provenance(_Open):
     """What the numbers were measured on, so a metrics file alone can be checked for comparability."""
 
@@ -157,7 +239,11 @@ class RunMetrics(_Open):
     cutoff: Optional[int] = Field(None, description="The scale's clinical cut-off.")
     mode: Literal["pointwise", "pairwise"] = "pointwise"
     bootstrap: Optional[dict[str, Any]] = Field(None, description="n_resamples, seed, level, unit of every CI.")
+    equivalence_margin: Num = Field(None, description="± margin of every equivalence test, in scale points.")
     models: dict[str, ModelMetrics]
+    comparisons: list[Comparison] = Field(default_factory=list, description="Every pair of judges, paired (a − b).")
+    format_effect: list[FormatEffect] = Field(default_factory=list, description="Runs of two tasks sharing cases.")
+    raters: Optional[Raters] = Field(None, description="Tasks with truth.ratings.")
     provenance: Optional[Provenance] = None
     usage: dict[str, Usage] = Field(default_factory=dict)
     scale_def: Optional[dict[str, Any]] = Field(None, description="The scale itself, so reports work for task-defined scales.")

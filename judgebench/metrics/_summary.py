@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -10,6 +10,12 @@ from ..scales import Scale
 from ._consistency import consistency_gaps, holm_adjust
 from ._frame import check_judgments, prepare_frame, records_frame
 from ._answers import answer_diversity
+from ._compare import compare_judges
+from ._equivalence import default_margin
+from ._panels import Aggregate, check_panels, panel_agreement, panel_frame
+from ._raters import raters_block
+from ._item_shift import item_shift, per_pair_items
+from ._format_effect import format_effect
 from ._group import attach_items, score_metrics
 from ._result import RunMetrics
 
@@ -31,7 +37,8 @@ def per_pair(df, /) -> Any:
     return per_sample.groupby(["pair_key", "language"]).mean().unstack("language")
 
 
-def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, seed: int) -> dict[str, Any]:
+def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, seed: int,
+                      equivalence_margin: float | None = None) -> dict[str, Any]:
     """CONSISTENCY of every non-baseline language against ``baseline``, with Holm across them.
 
     Empty when the baseline language is not in ``df``. A language whose judgments (or the
@@ -47,6 +54,7 @@ def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, s
     if baseline not in languages:
         return out
     table = per_pair(df)
+    items = per_pair_items(attach_items(df, n_items=scale.n_items), n_items=scale.n_items)
     scored = set(table["pred"].columns) if len(table) else set()
     for lang in sorted(languages - {baseline}):
         if {baseline, lang} <= scored:
@@ -55,10 +63,20 @@ def consistency_block(df, /, *, scale: Scale, baseline: str, n_resamples: int, s
             true_b, true_l = both["true"][baseline].to_numpy(), both["true"][lang].to_numpy()
         else:  # every judgment failed in one of the two languages: still reported, with reasons
             pred_b = pred_l = true_b = true_l = np.empty(0)
-        out[lang] = consistency_gaps(
+        block = consistency_gaps(
             pred_b, pred_l, scale=scale, n_resamples=n_resamples, seed=seed,
-            truth_baseline=true_b, truth_other=true_l,
+            truth_baseline=true_b, truth_other=true_l, equivalence_margin=equivalence_margin,
         )
+        why = block.pop("undefined")
+        block["item_shift"], reason = item_shift(items, baseline, lang, n_items=scale.n_items,
+                                                 n_resamples=n_resamples, seed=seed)
+        if reason:
+            why["item_shift"] = reason
+        else:
+            few = "fewer than 2 cases" if block["item_shift"]["n"] < 2 else "no bootstrap resamples (n_resamples=0)"
+            why.update({f"item_shift.ci95.{j}": few for j, ci in enumerate(block["item_shift"]["ci95"]) if ci is None})
+        block["undefined"] = why
+        out[lang] = block
     langs = list(out)
     adjusted = holm_adjust([out[lang]["wilcoxon_p"] for lang in langs])
     for lang, p_holm in zip(langs, adjusted):
@@ -79,15 +97,17 @@ def _by_language(df, *, scale: Scale, n_resamples: int, seed: int) -> dict[str, 
             for lang, g in df.groupby("language", sort=True)}
 
 
-def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int) -> dict[str, Any]:
+def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int,
+                 equivalence_margin: float | None) -> dict[str, Any]:
     import pandas as pd
 
     opts = {"scale": scale, "n_resamples": n_resamples, "seed": seed}
+    margin = {"equivalence_margin": equivalence_margin}
     block: dict[str, Any] = {
         "answers": answer_diversity(df),
         "overall": score_metrics(df, **opts),
         "by_language": _by_language(df, **opts),
-        "consistency": consistency_block(df, baseline=baseline, **opts),
+        "consistency": consistency_block(df, baseline=baseline, **opts, **margin),
     }
     arms = sorted(str(a) for a in df["arm"].dropna().unique() if a)
     non_baseline_arms = [a for a in arms if a != "baseline"]
@@ -100,7 +120,7 @@ def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int
             both = pd.concat([arm_df, base_rows])
             block["by_arm"][arm] = {
                 "by_language": _by_language(arm_df, **opts),
-                "consistency": consistency_block(both, baseline=baseline, **opts),
+                "consistency": consistency_block(both, baseline=baseline, **opts, **margin),
             }
     return block
 
@@ -114,32 +134,68 @@ def run_metrics(
     run_id: str | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
+    equivalence_margin: float | None = None,
+    panels: Mapping[str, Sequence[str]] | None = None,
+    panel_aggregate: Aggregate = "median",
 ) -> RunMetrics:
     """The whole metrics.json document for a run's judgment records (docs/contract.md §4, extended).
 
     Returns a typed ``RunMetrics``; ``.to_json()`` is the document itself.
     ``records`` may also be a DataFrame (see ``records_frame``). Bootstrap CIs resample cases
     (``pair_id``) ``n_resamples`` times from ``seed``; the same records and settings always give
-    the same document, whatever their order.
+    the same document, whatever their order. ``equivalence_margin`` is the ± margin of the
+    consistency blocks' equivalence tests, in scale points (default: ±1 PHQ-9 point scaled by
+    the scale's range, ``default_margin``). ``panels`` ({name: member judges}) adds a virtual
+    judge per panel whose judgments are the ``panel_aggregate`` of its members' (``panel_frame``),
+    scored and compared like the others, with a ``panel`` block (members, aggregate, agreement).
     """
     if n_resamples < 0:
         raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
     df = records_frame(records)
     check_judgments(df)
+    panels = {str(k): [str(m) for m in v] for k, v in (panels or {}).items()}
+    if panel_aggregate not in ("median", "mean"):
+        raise ValueError(f"panel_aggregate must be median or mean, got {panel_aggregate!r}")
+    judged = df
+    if panels:
+        import pandas as pd
+
+        check_panels(panels, sorted(str(m) for m in df["model"].unique()))
+        df = pd.concat([df, *(panel_frame(df, name=name, members=members, aggregate=panel_aggregate,
+                                          n_items=scale.n_items) for name, members in panels.items())],
+                       ignore_index=True)
     df = attach_items(df, n_items=scale.n_items)
+    if equivalence_margin is not None and not equivalence_margin > 0:
+        raise ValueError(f"equivalence_margin must be > 0, got {equivalence_margin}")
+    margin = default_margin(scale) if equivalence_margin is None else float(equivalence_margin)
     models = {
-        str(model): _model_block(g, scale=scale, baseline=baseline_language, n_resamples=n_resamples, seed=seed)
+        str(model): _model_block(g, scale=scale, baseline=baseline_language, n_resamples=n_resamples, seed=seed,
+                                 equivalence_margin=margin)
         for model, g in df.groupby("model", sort=True)
     }
-    return RunMetrics.model_validate({
+    for name, members in panels.items():
+        models[name]["panel"] = {
+            "members": members, "aggregate": panel_aggregate,
+            "agreement": panel_agreement(judged, members=members, n_resamples=n_resamples, seed=seed),
+        }
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "baseline_language": baseline_language,
         "scale": scale.name,
         "cutoff": scale.cutoff,
         "bootstrap": {"n_resamples": n_resamples, "seed": seed, "level": CI_LEVEL, "unit": "pair_id"},
+        "equivalence_margin": margin,
         "models": models,
-    })
+        "comparisons": compare_judges(df, scale=scale, n_resamples=n_resamples, seed=seed),
+    }
+    formats = format_effect(df, n_resamples=n_resamples, seed=seed)
+    if formats:  # only runs of two tasks sharing cases
+        doc["format_effect"] = formats
+    raters = raters_block(df)
+    if raters is not None:  # only tasks with truth.ratings
+        doc["raters"] = raters
+    return RunMetrics.model_validate(doc)
 
 
 def group_metrics(

@@ -96,15 +96,26 @@ def _schema():
 
     class File(Strict):
         judges: dict[str, Judge] = Field(description="Judge name -> settings.")
+        panels: dict[str, Annotated[list[str], Field(min_length=2)]] = Field(
+            default_factory=dict, description="Panel name -> its member judges (a virtual judge, no extra calls).")
 
     return File
 
 
 def load_models_file(path: Path) -> dict[str, JudgeSpec]:
     """Read ``judges: {name: {model: ..., api_base: ..., concurrency: ..., params: {...}}}``."""
+    return load_models_config(path)[0]
+
+
+def load_models_config(path: Path) -> tuple[dict[str, JudgeSpec], dict[str, list[str]]]:
+    """The models file's judges (``load_models_file``) and its ``panels: {name: [judge, ...]}``."""
     from .._config import load_config
 
     spec, _ = load_config(_schema(), path, "models file")
+    return _judges(spec), {str(k): [str(m) for m in v] for k, v in spec.panels.items()}
+
+
+def _judges(spec) -> dict[str, JudgeSpec]:
     return {
         str(name): JudgeSpec(
             name=str(name), model=j.model, api_base=j.api_base, concurrency=j.concurrency, params=dict(j.params),

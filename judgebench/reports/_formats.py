@@ -7,6 +7,11 @@ import html
 import io
 
 
+def one_line(text: str) -> str:
+    """A line of Markdown prose that stays one line and cannot start a table row."""
+    return _md(text)
+
+
 def _md(cell: str) -> str:
     # a bare pipe would split the cell, a newline would start a new row
     text = " ".join(str(cell).split()) if any(c in str(cell) for c in "\r\n\t\v\f") else str(cell)

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..scales import Scale, get_scale
 from . import _plots
+from ._compare import (
+    COMPARISON_HEADER, COMPARISON_NOTE, FORMAT_HEADER, FORMAT_NOTE, comparison_cells, equivalence_lines,
+    format_effect_cells, panel_line, rater_line,
+)
 from ._formats import html_page, html_table
 from ._rows import columns_for, fmt, metric_rows, undefined_notes
 
@@ -54,6 +58,12 @@ def html_report(metrics: RunMetrics, records: list[dict[str, Any]]) -> str:
         parts.append(f"<h2>{html.escape(model)}</h2>")
         parts.append(html_table([label.replace("base", base) for _, label in cols],
                                 [[fmt(k, r[k]) for k, _ in cols] for r in metric_rows(one)]))
+        for line in filter(None, (panel_line(metrics, model), rater_line(metrics, model))):
+            parts.append(f"<p class='note'>{html.escape(line)}</p>")
+        same = equivalence_lines(metrics, model)
+        if same:
+            parts.append(f"<p class='note'>Rated the same as in {html.escape(base)}? "
+                         + "<br>".join(html.escape(line) for line in same) + "</p>")
         notes = undefined_notes(metrics, model)
         if notes:
             parts.append("<p class='note'>– " + "<br>– ".join(html.escape(n) for n in notes) + "</p>")
@@ -64,6 +74,9 @@ def html_report(metrics: RunMetrics, records: list[dict[str, Any]]) -> str:
             parts.append(f"<h3>Agreement with {html.escape(base)} (Bland–Altman)</h3>"
                          + _img(_plots.bland_altman(per_pair(mdf), block.consistency, base), "Bland-Altman"))
             parts.append("<h3>Signed gap per language</h3>" + _img(_plots.gap_bars(block.consistency, base), "signed gaps"))
+            heat = _plots.item_shift_heatmap(block.consistency, base)
+            if heat:
+                parts.append("<h3>Per-item shift per language</h3>" + _img(heat, "per-item shift"))
         parts.append(f"<h3>ROC at ≥ {scale.cutoff}</h3>" + _img(_plots.roc_curves(mdf, langs, scale.cutoff), "ROC"))
         if block.overall.calibration is not None:
             parts.append(f"<h3>Calibration of P(total ≥ {scale.cutoff}) (reliability diagram)</h3>"
@@ -79,6 +92,14 @@ def html_report(metrics: RunMetrics, records: list[dict[str, Any]]) -> str:
             cov_rows.append([lang, str(m.n), str(m.n_scored), fmt("parse_failure_rate", m.parse_failure_rate),
                              fmt("refusal_rate", m.refusal_rate), fmt("error_rate", m.error_rate)])
         parts.append("<h3>Coverage</h3>" + html_table(["language", "judgments", "scored", "parse failures", "refusals", "errors"], cov_rows))
+    cells = comparison_cells(metrics)
+    if cells:
+        parts.append("<h2>Judges compared paired</h2>" + html_table(COMPARISON_HEADER, cells)
+                     + f"<p class='note'>{html.escape(COMPARISON_NOTE)}</p>")
+    cells = format_effect_cells(metrics)
+    if cells:
+        parts.append("<h2>Format effect</h2>" + html_table(FORMAT_HEADER, cells)
+                     + f"<p class='note'>{html.escape(FORMAT_NOTE)}</p>")
     parts.append("<p class='note'>Synthetic dialogues for evaluating judges; not for clinical use. Gaps: mean of "
                  f"pred(language) − pred({html.escape(base)}) per case, repeats averaged, 95% bootstrap CI over cases.</p>")
     parts.append(_RENDER_CHECK)

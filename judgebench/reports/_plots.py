@@ -171,3 +171,31 @@ def reliability_diagrams(by_language: dict[str, ScoreBlock]) -> str:
         ax.title.set_fontsize(8)
     axes[0].set_ylabel("observed share ≥ cut-off")
     return _data_uri(fig)
+
+
+def item_shift_heatmap(consistency: dict[str, ConsistencyBlock], baseline: str) -> str | None:
+    """Languages x items: the mean signed shift of each item against the baseline language
+    (``consistency.<lang>.item_shift``); * where the 95% CI excludes 0. None without item data."""
+    import numpy as np
+
+    rows = [(lang, c.item_shift) for lang, c in consistency.items() if c.item_shift is not None and c.item_shift.mean]
+    if not rows:
+        return None
+    k = len(rows[0][1].mean)
+    m = np.array([[x if x is not None else np.nan for x in r.mean] for _, r in rows], dtype=float)
+    top = max(float(np.abs(m).max()), 0.5)
+    fig, axes = _figure(1, height=0.5 * len(rows) + 1.6)
+    fig.set_size_inches(max(4.0, 0.55 * k + 1.8), 0.5 * len(rows) + 1.6)
+    ax = axes[0]
+    image = ax.imshow(m, cmap="RdBu_r", vmin=-top, vmax=top, aspect="auto")
+    for i, (_, r) in enumerate(rows):
+        for j in range(k):
+            ci = r.ci95[j] if j < len(r.ci95) else None
+            star = "*" if ci and (ci[0] > 0 or ci[1] < 0) else ""
+            ax.text(j, i, f"{m[i, j]:+.2f}{star}", ha="center", va="center", fontsize=7,
+                    color="white" if abs(m[i, j]) > top * 0.6 else "black")
+    ax.set_xticks(range(k), [str(j + 1) for j in range(k)], fontsize=7)
+    ax.set_yticks(range(len(rows)), [lang for lang, _ in rows], fontsize=7)
+    ax.set(xlabel="item", title=f"item shift vs {baseline} (* 95% CI excludes 0)")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    return _data_uri(fig)

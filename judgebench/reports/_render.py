@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ._formats import markdown
+from ._compare import (
+    COMPARISON_HEADER, COMPARISON_NOTE, FORMAT_HEADER, FORMAT_NOTE, comparison_cells, equivalence_lines,
+    format_effect_cells, panel_line, rater_line,
+)
+from ._formats import markdown, one_line
 from ._rows import columns_for, cutoff_of, fmt, metric_rows, undefined_notes, usage_line
 
 if TYPE_CHECKING:
@@ -28,7 +32,10 @@ def rich_tables(metrics: RunMetrics, *, title: str | None = None) -> list:
     tables = []
     rows = metric_rows(metrics)
     for model in dict.fromkeys(r["model"] for r in rows):
-        caption = "\n".join(x for x in [usage_line(metrics, model), *undefined_notes(metrics, model)] if x)
+        same = [f"rated as in {base}? {line}" for line in equivalence_lines(metrics, model)]
+        caption = "\n".join(x for x in [panel_line(metrics, model), rater_line(metrics, model),
+                                         usage_line(metrics, model), *same,
+                                         *undefined_notes(metrics, model)] if x)
         table = Table(title=plain(f"{title + ' · ' if title else ''}{model}"), header_style="bold", title_justify="left",
                       caption=plain(caption) if caption else None, caption_justify="left")
         for key, label in columns_for(metrics):
@@ -38,7 +45,24 @@ def rich_tables(metrics: RunMetrics, *, title: str | None = None) -> list:
             style = "bold" if row["language"] == "overall" else None
             table.add_row(*(plain(fmt(k, row[k])) for k, _ in columns_for(metrics)), style=style)
         tables.append(table)
+    for header, note, title, cells, n_text in _extra_tables(metrics):
+        table = Table(title=title, title_justify="left", header_style="bold",
+                      caption=plain(note), caption_justify="left")
+        for i, label in enumerate(header):
+            table.add_column(label, justify="left" if i < n_text or label == "test" else "right")
+        for row in cells:
+            table.add_row(*map(plain, row))
+        tables.append(table)
     return tables
+
+
+def _extra_tables(metrics: RunMetrics) -> list[tuple[list[str], str, str, list[list[str]], int]]:
+    """(header, note, title, cells, number of text columns) of the tables after the per-language
+    ones, when they have rows."""
+    return [t for t in [
+        (COMPARISON_HEADER, COMPARISON_NOTE, "judges compared paired", comparison_cells(metrics), 3),
+        (FORMAT_HEADER, FORMAT_NOTE, "format effect", format_effect_cells(metrics), 4),
+    ] if t[3]]
 
 
 def markdown_table(metrics: RunMetrics) -> str:
@@ -51,10 +75,21 @@ def markdown_table(metrics: RunMetrics) -> str:
         f"with a bootstrap 95% CI resampling cases. AUC≥{cutoff_of(metrics)}: AUC of the predicted total for "
         f"true total ≥ {cutoff_of(metrics)}. Rates are shares of all judgments.\n"
     )
-    usage = [f"- {m}: {line}" for m in metrics.models if (line := usage_line(metrics, m))]
+    usage = [f"- {m}: {line}" for m in metrics.models for f in (panel_line, rater_line)
+             if (line := f(metrics, m))]
+    usage += [f"- {m}: {line}" for m in metrics.models if (line := usage_line(metrics, m))]
     usage += [f"- {m}: {note}" for m in metrics.models for note in undefined_notes(metrics, m)]
     usage += [f"- warning: {w}" for w in metric_warnings(metrics)]
-    return markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
+    same = [f"- {m}: {line}" for m in metrics.models for line in equivalence_lines(metrics, m)]
+    # names and languages come from data: one bullet stays one line, whatever they hold
+    usage, same = [one_line(x) for x in usage], [one_line(x) for x in same]
+    text = markdown(header, rows) + note + ("\nUsage and undefined values:\n" + "\n".join(usage) + "\n" if usage else "")
+    if same:
+        text += (f"\nRated the same as in {base}? Equivalence (TOST) of each language's gaps against the margin:\n"
+                 + "\n".join(same) + "\n")
+    for header, note, title, cells, n_text in _extra_tables(metrics):
+        text += f"\n{title.capitalize()}:\n\n" + markdown(header, cells, right_from=n_text) + "\n" + note + "\n"
+    return text
 
 
 def json_report(metrics: RunMetrics) -> str:

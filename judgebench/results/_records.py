@@ -14,6 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 Status = Literal["ok", "parse_error", "refusal", "error"]
 
 
+class RaterItems(BaseModel):
+    """One reference rater's item vector for the sample (``truth.ratings``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rater: str = Field(description="Who rated (a person, a clinician id, another instrument).")
+    items: list[int] = Field(description="The rater's item scores, one per item of the scale.")
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -47,6 +56,7 @@ class PointJudgment(_Base):
     scoring: Optional[Literal["logprob", "sample"]] = Field(default=None, description="The judge's probabilistic scoring mode (--scoring); absent for point scoring. 'sample' judgments are point answers whose repeats metrics turn into distributions.")
     pred_items_dist: Optional[list[list[float]]] = Field(default=None, description="scoring logprob, ok judgments: per item, the probabilities of the values 0..item_max read from the answer's token log-probabilities (admissible tokens only, renormalised); a point mass at the answer for items flagged logprob_unavailable:itemN. Absent when no item could be read.")
     pred_total_expected: Optional[float] = Field(default=None, description="The sum of the items' expected values under pred_items_dist (not the judge's own total).")
+    true_ratings: Optional[list[RaterItems]] = Field(default=None, description="Reference raters' item vectors, [{rater, items}] (tasks with truth.ratings).")
 
 
 class PairJudgment(_Base):
@@ -65,7 +75,7 @@ class PairJudgment(_Base):
 
 
 JudgmentRecord = Union[PointJudgment, PairJudgment]
-_OPTIONAL = ("true_items_range", "hidden_items", "scoring", "pred_items_dist", "pred_total_expected")
+_OPTIONAL = ("true_items_range", "hidden_items", "scoring", "pred_items_dist", "pred_total_expected", "true_ratings")
 
 
 def record_json(record: JudgmentRecord | dict[str, Any]) -> dict[str, Any]:

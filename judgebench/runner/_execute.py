@@ -95,6 +95,8 @@ def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attem
             true_items_range=[list(r) for r in item.true_items_range] if item.true_items_range is not None else None,
             hidden_items=list(item.hidden_items) if item.hidden_items is not None else None,
             **(probabilistic if probabilistic is not None else _failed_scoring(job)),
+            true_ratings=([{"rater": r, "items": list(v)} for r, v in item.true_ratings]
+                          if item.true_ratings is not None else None),
         )
     return record_json(record)
 

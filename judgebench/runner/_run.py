@@ -36,6 +36,13 @@ class RunConfig:
     """How the tasks were narrowed (languages, arms, limit), recorded in run.json."""
     max_retry_wait: float = 300.0
     """Longest Retry-After honoured before a judgment is recorded as ``error``."""
+    panels: dict[str, list[str]] = field(default_factory=dict)
+    """Judge panels scored at metrics time: panel name -> member judge names (no extra calls)."""
+    panel_aggregate: str = "median"
+    """How a panel combines its members' totals: ``median`` or ``mean``."""
+    equivalence_margin: float | None = None
+    """± margin of the cross-language equivalence tests in scale points (None: ±1 PHQ-9 point,
+    scaled by the scale's range)."""
 
 
 @dataclass
@@ -266,7 +273,9 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
         )
     else:
         metrics = run_metrics(
-            records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
+            records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"],
+            equivalence_margin=config.equivalence_margin, panels=config.panels,
+            panel_aggregate=config.panel_aggregate,
         )
     from ..metrics import Provenance, Usage
 

@@ -36,6 +36,8 @@ class Sample:
     """Per item, the plausible ``(lo, hi)`` given the text (``truth.items_range``)."""
     hidden_items: tuple[int, ...] | None = None
     """1-based items the text never evidences (``truth.hidden_items``)."""
+    true_ratings: tuple[tuple[str, tuple[int, ...]], ...] | None = None
+    """Other raters' item vectors, ``(rater, items)`` (``truth.ratings``)."""
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -53,6 +55,8 @@ class Sample:
             truth["items_range"] = [list(r) for r in self.true_items_range]
         if self.hidden_items is not None:
             truth["hidden_items"] = list(self.hidden_items)
+        if self.true_ratings is not None:
+            truth["ratings"] = [{"rater": r, "items": list(v)} for r, v in self.true_ratings]
         out: dict[str, Any] = {
             "id": self.id,
             "pair_id": self.pair_id,

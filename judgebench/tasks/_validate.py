@@ -53,7 +53,7 @@ def check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sam
                 parsed_turns.append(Turn(role=t["role"], text=t["text"]))
 
     truth = obj.get("truth")
-    total = items = items_range = hidden = None
+    total = items = items_range = hidden = ratings = None
     if not isinstance(truth, dict):
         bad("truth", 'missing or not an object {"total": int, "items": [...]}')
     else:
@@ -82,6 +82,7 @@ def check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sam
                     bad("truth.total", f"{total} does not equal the sum of truth.items ({sum(items)})")
         items_range = _check_items_range(truth.get("items_range"), items, scale, bad)
         hidden = _check_hidden_items(truth.get("hidden_items"), scale, bad)
+        ratings = _check_ratings(truth.get("ratings"), scale, bad)
 
     meta = obj.get("meta", {})
     if meta is None:
@@ -102,6 +103,7 @@ def check_sample(obj: Any, scale: Scale, where: str, problems: list[str]) -> Sam
         true_items=tuple(items) if items is not None else None,
         true_items_range=items_range,
         hidden_items=hidden,
+        true_ratings=ratings,
         meta=meta,
     )
 
@@ -126,6 +128,46 @@ def _check_items_range(value: Any, items: Any, scale: Scale, bad) -> tuple[tuple
             bad(f"truth.items_range[{i}]", f"{pair} does not contain truth.items[{i}] = {items[i]}")
         out.append((lo, hi))
     return tuple(out) if len(out) == scale.n_items else None
+
+
+def _check_ratings(value: Any, scale: Scale, bad) -> tuple[tuple[str, tuple[int, ...]], ...] | None:
+    """``truth.ratings``: other raters' item vectors, ``[{"rater": str, "items": [...]}, ...]``,
+    each with the scale's item count and range, one entry per rater."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        bad("truth.ratings", 'must be a non-empty list of {"rater": str, "items": [...]}')
+        return None
+    if not scale.n_items:
+        bad("truth.ratings", f"scale {scale.name} has no items to rate")
+        return None
+    out, seen = [], set()
+    for i, r in enumerate(value):
+        if not isinstance(r, dict):
+            bad(f"truth.ratings[{i}]", 'must be an object {"rater": str, "items": [...]}')
+            continue
+        rater, items = r.get("rater"), r.get("items")
+        ok = True
+        if not _nonempty_str(rater):
+            bad(f"truth.ratings[{i}].rater", f"{rater!r} must be a non-empty string")
+            ok = False
+        elif rater in seen:
+            bad(f"truth.ratings[{i}].rater", f"{rater!r} rates this sample twice")
+            ok = False
+        if not isinstance(items, list) or len(items) != scale.n_items:
+            bad(f"truth.ratings[{i}].items", f"must be a list of exactly {scale.n_items} integers")
+            continue
+        for j, v in enumerate(items):
+            if not _is_int(v):
+                bad(f"truth.ratings[{i}].items[{j}]", f"{v!r} is not an integer")
+                ok = False
+            elif not 0 <= v <= scale.item_max:
+                bad(f"truth.ratings[{i}].items[{j}]", f"{v} is not in 0..{scale.item_max}")
+                ok = False
+        if ok:
+            seen.add(rater)
+            out.append((rater, tuple(items)))
+    return tuple(out) if len(out) == len(value) else None
 
 
 def _check_hidden_items(value: Any, scale: Scale, bad) -> tuple[int, ...] | None:
