@@ -86,7 +86,8 @@ def run(
     arm: Annotated[list[str], typer.Option("--arm", help="Only these arms (meta.arm: translated, localized; repeatable). The baseline language is always kept.")] = [],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run directory. Rerunning with the same --out resumes. Default results/<run-id>/.")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Response cache directory (default $JUDGEBENCH_CACHE_DIR or ~/.cache/judgebench).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache (e.g. after changing the server's chat format or model file behind the same api_base).")] = False,
+    retry_errors: Annotated[bool, typer.Option("--retry-errors", help="When resuming --out, ask again the judgments recorded as 'error' (failed calls); the new line supersedes the old one.")] = False,
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -113,6 +114,7 @@ def run(
         tasks=tasks, judges=judges, out=out, repeats=repeats, temperature=temperature, max_tokens=max_tokens,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         selection={"languages": language, "arms": arm, "limit": limit}, max_retry_wait=max_retry_wait,
+        retry_errors=retry_errors,
     )
     if dry_run:
         _print_estimate(config, as_json=as_json)
@@ -197,6 +199,8 @@ def _print_outcome(outcome, out: Path, console, *, as_json: bool) -> None:
         f"{summary['judgments']} judgments ({summary['asked']} asked this time, {summary['from_cache']} from cache, "
         f"{outcome.n_resumed} already done) → {esc(out)}/samples.jsonl, metrics.json, run.json"
     )
+    for name, info in outcome.structured.items():
+        console.print(f"[dim]{esc(name)}: {esc(info['summary'])}[/]")
     for line in summary_warnings(outcome.metrics, summary):
         console.print(f"[yellow]warning[/]: {esc(line)}")
 

@@ -68,13 +68,15 @@ def _truth_choice(pair: Pair) -> str:
     return "A" if a > b else "B" if b > a else "tie"
 
 
-def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=()) -> dict[str, Any]:
+def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=(),
+            deployment=None) -> dict[str, Any]:
     """The samples.jsonl line of one judgment, built through its typed record."""
     item = job.item
     common = dict(
         task=job.task.name, sample_id=item.id, language=item.language, arm=item.arm, model=job.judge.name,
         repeat=job.repeat, status=_status(result), raw=raw, error=error, flags=list(flags), cached=cached,
         latency_s=round(latency, 4) if latency is not None else None, usage=usage, cost_usd=cost, attempts=attempts,
+        deployment=deployment,
     )
     if isinstance(item, Pair):
         record = PairJudgment(
@@ -119,6 +121,8 @@ class Executor:
         self.on_done = on_done
         self._builders: dict[str, PromptBuilder] = {}
         self._formats: dict[str, dict | None] = {}
+        self.used: dict[str, str] = {}
+        """Per judge, the structured output its calls used (``schema``, ``json``, ``grammar``, ``off``)."""
 
     def builder(self, task: Task) -> PromptBuilder | PairPromptBuilder:
         if task.name not in self._builders:
@@ -136,14 +140,15 @@ class Executor:
         judge = job.judge
         prompt = self._prompt(job)
         sampling = self.sampling.for_judge(judge)
-        # The key names the structured-output *mode*, not the provider format it resolves to, so
-        # a fully cached run never has to import litellm to find out what the format would be.
+        # The key names the structured-output mechanism the run resolved (from the models file or
+        # the server's probe, which changes the request), or the mode ``auto`` when litellm's data
+        # decides: a fully cached run never has to import litellm to find the provider format.
         key = cache_key(
             model=judge.model,
             api_base=judge.cache_endpoint,
             messages=list(prompt.messages),
             sampling=public_params(sampling),  # a rotated key must not invalidate the cache
-            schema={"structured_output": judge.structured_output, "schema": prompt.schema},
+            schema={"structured_output": judge.mechanism or judge.structured_output, "schema": prompt.schema},
             repeat=job.repeat,
         )
         return list(prompt.messages), sampling, key
@@ -161,6 +166,8 @@ class Executor:
         if judge.name not in self._formats:
             schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
             self._formats[judge.name] = self._client.response_format_for(judge, schema)
+            self.used[judge.name] = self._client.mechanism_of(judge, self._formats[judge.name])
+            log.info("judge %s: structured output %s", judge.name, self.used[judge.name])
         started = time.perf_counter()
         result, attempts = await call_with_retries(
             judge, messages, sampling=sampling, response_format=self._formats[judge.name],
@@ -190,6 +197,7 @@ class Executor:
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
             usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
+            deployment=completion.deployment,
         )
 
     async def run(self, jobs: list[Job]) -> None:
