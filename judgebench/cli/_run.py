@@ -91,7 +91,7 @@ def run(
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list price.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send no judgment: print how many calls the run would make (after cache and resume), roughly how many tokens, and the price (the judge's price: or litellm's list price). Self-hosted servers are asked what they are (identity endpoints only), as a real run would.")] = False,
 ) -> None:
     """Judge every sample with every model, write the run directory, print per-language metrics.
 
