@@ -204,3 +204,39 @@ def test_judgebench_grammars_are_valid_gbnf_for_every_answer_shape():
     for schema in (response_schema(PHQ9), PAIR_SCHEMA, total_only):
         assert compiles(client().response_format_for(judge, schema)["grammar"]), schema
     assert client().response_format_for(judge, {"type": "object", "properties": {"x": {}}}) is None
+
+
+def test_the_timeout_covers_the_call_not_the_wait_for_a_free_worker(judgebench, tmp_path, truth_server):
+    # 8 judgments, one in flight at a time, 0.4 s each: the last one waits ~2.8 s in judgebench's
+    # own queue, far past the 1 s timeout, and still none times out.
+    srv = truth_server()
+    srv.latency = 0.4
+    out = tmp_path / "run"
+    judgebench("run", "--task", MINI, "--model", "openai/qwen", "--api-base", srv.url, "--concurrency", "1",
+               "--timeout", "1", "--max-retries", "0", "--out", str(out), check=0)
+    lines = read_jsonl(out / "samples.jsonl")
+    assert [(r["status"], r["attempts"]) for r in lines] == [("ok", 1)] * 8
+    assert srv.max_in_flight == 1
+
+
+def test_a_fully_cached_run_against_a_probed_server_never_imports_litellm(judgebench, tmp_path, env):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    with OpenAIServer(llama_like(truth_map(MINI)), identity=LLAMA_CPP_PYTHON) as srv:
+        judgebench("run", "--task", MINI, "--model", "openai/gemma", "--api-base", srv.url, "--out",
+                   str(tmp_path / "first"), check=0)
+        script = (
+            "import sys\nfrom pathlib import Path\nfrom judgebench.models import resolve_judges\n"
+            "from judgebench.runner import RunConfig, execute_run\nfrom judgebench.tasks import load_task\n"
+            f"judges = resolve_judges(['openai/gemma'], named={{}}, api_base={srv.url!r}, concurrency=None)\n"
+            f"config = RunConfig(tasks=[load_task({MINI!r})], judges=judges, out=Path({str(tmp_path / 'second')!r}),"
+            f" cache_dir=Path({env['JUDGEBENCH_CACHE_DIR']!r}))\n"
+            "outcome = execute_run(config)\n"
+            "print(outcome.n_from_cache, 'litellm' in sys.modules)\n")
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, env=env,
+                              timeout=120)
+        assert proc.stdout.split() == ["8", "False"], proc.stderr[-2000:]
+        assert len(srv.requests) == 8  # the second run asked nothing

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from ..redaction import public_url
 from ._config import JudgeSpec
 from ._probe import ServerInfo, probe
 
@@ -50,7 +51,8 @@ async def resolve_judge(judge: JudgeSpec) -> JudgeSpec:
         why = f"auto: the server is {_server_text(servers)}"
     elif servers:
         fell_back = True
-        why = (f"auto: the server at {', '.join(_bases(judge))} was not recognised ({_server_text(servers)}); "
+        where = ", ".join(str(public_url(b)) for b in _bases(judge))
+        why = (f"auto: the server at {where} was not recognised ({_server_text(servers)}); "
                "litellm's data on the model decides, which means plain text (the prompt's instructions only) "
                "for a model it does not know; set structured_output: grammar, schema or json if the server has one")
     else:
