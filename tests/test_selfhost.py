@@ -67,8 +67,9 @@ def test_llama_cpp_slots_vllm_ollama_and_unknown_servers(judgebench, tmp_path):
          OpenAIServer(oracle(truths), identity=OLLAMA) as ollama, \
          OpenAIServer(oracle(truths)) as unknown:
         models = _models(tmp_path, "judges:\n" + "".join(
-            f"  {name}: {{model: openai/m-{name}, api_base: {srv.url}}}\n"
-            for name, srv in (("cpp", cpp), ("vllm", vllm), ("ollama", ollama), ("plain", unknown))))
+            f"  {name}: {{model: openai/m-{name}, api_base: {srv.url}{extra}}}\n"
+            for name, srv, extra in (("cpp", cpp, ""), ("vllm", vllm, ", concurrency: 5"),
+                                     ("ollama", ollama, ", slots: 3"), ("plain", unknown, ""))))
         out = tmp_path / "run"
         proc = judgebench("run", "--task", MINI, "--models-file", models, "-m", "cpp", "-m", "vllm", "-m", "ollama",
                           "-m", "plain", "--out", str(out), check=0)
@@ -78,7 +79,11 @@ def test_llama_cpp_slots_vllm_ollama_and_unknown_servers(judgebench, tmp_path):
         for srv in (vllm, ollama):
             assert all(r["body"]["response_format"]["type"] == "json_schema" for r in srv.requests)
         assert all("response_format" not in r["body"] and "grammar" not in r["body"] for r in unknown.requests)
-    resolved = {m["name"]: m["resolved"] for m in json.loads((out / "run.json").read_text())["models"]}
+    described = {m["name"]: m for m in json.loads((out / "run.json").read_text())["models"]}
+    resolved = {name: m["resolved"] for name, m in described.items()}
+    # concurrency: the server's slots, the models file's slots, as given, or the default
+    assert [(described[n]["concurrency"], resolved[n]["concurrency_from"]) for n in ("cpp", "ollama", "vllm", "plain")] \
+        == [(2, "slots"), (3, "slots"), (5, "given"), (8, "default")]
     assert resolved["cpp"]["slots"] == 2 and resolved["cpp"]["servers"][0]["kind"] == "llama.cpp"
     assert resolved["vllm"]["structured_output"] == "schema" and resolved["vllm"]["servers"][0]["kind"] == "vllm"
     assert resolved["ollama"]["servers"][0]["kind"] == "ollama"
