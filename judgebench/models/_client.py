@@ -258,7 +258,9 @@ def _router(judge: JudgeSpec):
             # minute leaves the rotation for COOLDOWN_S; the failed call is asked again at once
             # on another replica (the Router's retry), and the runner's backoff stays for the
             # case where every replica fails.
-            num_retries=max(0, len(model_list) - 1),
+            # Enough retries that a call survives a replica failing twice (its allowed failure,
+            # then the one that cools it down) before landing on a live one.
+            num_retries=2 * len(model_list) - 1 if len(model_list) > 1 else 0,
             retry_after=0,
             allowed_fails=1,
             cooldown_time=COOLDOWN_S,
@@ -316,7 +318,7 @@ async def complete(
         router = _router(judge)
         # The Router's own retries move a failed call to another replica; each has the timeout.
         call = router.acompletion(model=judge.name, messages=messages, timeout=judge.timeout, **kwargs)
-        budget = judge.timeout * len(judge.deployments) + 5
+        budget = judge.timeout * 2 * len(judge.deployments) + 5
     else:
         call = lib.acompletion(model=judge.model, messages=messages, timeout=judge.timeout, num_retries=0, **kwargs)
         budget = judge.timeout + 5
