@@ -135,6 +135,27 @@ def test_a_dead_replica_leaves_the_rotation_and_every_line_names_its_replica(jud
     assert seen["dropped"] <= 6, seen
 
 
+def test_a_killed_replica_refusing_connections_costs_no_judgment(judgebench, tmp_path):
+    answer = oracle(truth_map(MINI))
+
+    def killed_after_three(body):
+        if len(b.requests) > 3:
+            threading.Thread(target=b.stop).start()  # the listening socket closes: connections refused
+            return Reply(drop=True)
+        return answer(body)
+
+    with OpenAIServer(answer) as a, OpenAIServer(killed_after_three) as b:
+        models = _models(tmp_path, (
+            "judges:\n  fleet:\n    model: openai/qwen\n    concurrency: 4\n    max_retries: 0\n"
+            f"    deployments:\n      - {{api_base: {a.url}}}\n      - {{api_base: {b.url}}}\n"))
+        out = tmp_path / "run"
+        judgebench("run", "--task", MINI, "--models-file", models, "-m", "fleet", "--repeats", "4",
+                   "--out", str(out), check=0)
+    lines = read_jsonl(out / "samples.jsonl")
+    assert [r["status"] for r in lines] == ["ok"] * 32
+    assert {r["deployment"] for r in lines} == {a.url, b.url}
+
+
 def test_retry_errors_asks_again_only_the_failed_judgments(judgebench, tmp_path):
     truths = truth_map(MINI)
     answer = oracle(truths)
