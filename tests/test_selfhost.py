@@ -103,6 +103,17 @@ def test_a_request_the_server_calls_invalid_is_not_retried_and_names_the_setting
         assert "structured_output" in proc.stderr
 
 
+def _fleet_run(judgebench, tmp_path, a, b) -> list[dict]:
+    """32 judgments by a fleet of two replicas, four in flight, no retries of judgebench's own."""
+    models = _models(tmp_path, (
+        "judges:\n  fleet:\n    model: openai/qwen\n    concurrency: 4\n    max_retries: 0\n"
+        f"    deployments:\n      - {{api_base: {a.url}}}\n      - {{api_base: {b.url}}}\n"))
+    out = tmp_path / "run"
+    judgebench("run", "--task", MINI, "--models-file", models, "-m", "fleet", "--repeats", "4",
+               "--out", str(out), check=0)
+    return read_jsonl(out / "samples.jsonl")
+
+
 def test_a_dead_replica_leaves_the_rotation_and_every_line_names_its_replica(judgebench, tmp_path):
     truths = truth_map(MINI)
     answer = oracle(truths)
@@ -120,13 +131,7 @@ def test_a_dead_replica_leaves_the_rotation_and_every_line_names_its_replica(jud
         return answer(body)
 
     with OpenAIServer(answer, latency=0.02) as a, OpenAIServer(dies_after_three, latency=0.02) as b:
-        models = _models(tmp_path, (
-            "judges:\n  fleet:\n    model: openai/qwen\n    concurrency: 4\n    max_retries: 0\n"
-            f"    deployments:\n      - {{api_base: {a.url}}}\n      - {{api_base: {b.url}}}\n"))
-        out = tmp_path / "run"
-        judgebench("run", "--task", MINI, "--models-file", models, "-m", "fleet", "--repeats", "4",
-                   "--out", str(out), check=0)
-    lines = read_jsonl(out / "samples.jsonl")
+        lines = _fleet_run(judgebench, tmp_path, a, b)
     # max_retries 0: only the Router moving a failed call to the live replica can save it
     assert len(lines) == 32 and [r["status"] for r in lines] == ["ok"] * 32
     assert {r["deployment"] for r in lines} == {a.url, b.url}
@@ -145,13 +150,7 @@ def test_a_killed_replica_refusing_connections_costs_no_judgment(judgebench, tmp
         return answer(body)
 
     with OpenAIServer(answer) as a, OpenAIServer(killed_after_three) as b:
-        models = _models(tmp_path, (
-            "judges:\n  fleet:\n    model: openai/qwen\n    concurrency: 4\n    max_retries: 0\n"
-            f"    deployments:\n      - {{api_base: {a.url}}}\n      - {{api_base: {b.url}}}\n"))
-        out = tmp_path / "run"
-        judgebench("run", "--task", MINI, "--models-file", models, "-m", "fleet", "--repeats", "4",
-                   "--out", str(out), check=0)
-    lines = read_jsonl(out / "samples.jsonl")
+        lines = _fleet_run(judgebench, tmp_path, a, b)
     assert [r["status"] for r in lines] == ["ok"] * 32
     assert {r["deployment"] for r in lines} == {a.url, b.url}
 
