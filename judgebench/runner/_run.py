@@ -294,6 +294,6 @@ def describe_resolution(judge: JudgeSpec, *, used: str | None = None) -> str:
     mechanism = used or judge.mechanism or "decided by litellm's data at the first call"
     if used == "off" and judge.structured_output == "auto" and not judge.is_local:
         mechanism = "off (auto fell back to plain text: the prompt's instructions only)"
-    slots = {"slots": f" (the server's {r.get('slots')} slot(s))", "given": " (as given)",
+    slots = {"slots": f" ({r.get('slots')} slot(s))", "given": " (as given)",
              "default": " (default)"}.get(r.get("concurrency_from", ""), "")
     return f"structured output {mechanism}; {r.get('why', '')}; concurrency {judge.concurrency}{slots}"
