@@ -42,6 +42,8 @@ class Reply:
     """Put the request's headers into the content (a server that echoes Authorization)."""
     logprobs: list[dict[str, Any]] | None = None
     """Sent as the choice's ``logprobs.content`` (OpenAI's token log-probabilities)."""
+    error_message: str | None = None
+    """The error body's message for a non-200 status (default ``injected <status>``)."""
 
 
 Responder = Callable[[dict[str, Any]], Reply]
@@ -184,13 +186,20 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a timeout under test); nothing to answer
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/models"):
+        identity = self.server.owner.identity
+        if self.path in identity:  # what a llama.cpp, vLLM or Ollama server says about itself
+            self._send(200, identity[self.path])
+        elif self.path.rstrip("/").endswith("/models"):
             self._send(200, {"object": "list", "data": [{"id": "test-model", "object": "model"}]})
         else:
             self._send(404, {"error": {"message": "not found"}})
 
     def do_POST(self) -> None:
         owner = self.server.owner
+        if owner.dead:  # a stopped replica: connections it still holds get no answer
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         if not self.path.rstrip("/").endswith("/chat/completions"):
@@ -198,18 +207,24 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with owner.lock:
             owner.requests.append({"body": body, "headers": dict(self.headers)})
-        reply = owner.responder(body)
-        if owner.latency:
-            time.sleep(owner.latency)
-        if reply.hang:
-            time.sleep(reply.hang)
+            owner.in_flight += 1
+            owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
+        try:
+            reply = owner.responder(body)
+            if owner.latency:
+                time.sleep(owner.latency)
+            if reply.hang:
+                time.sleep(reply.hang)
+        finally:
+            with owner.lock:
+                owner.in_flight -= 1
         if reply.drop:
             self.close_connection = True
             self.connection.shutdown(2)
             return
         if reply.status != 200:
-            self._send(reply.status, {"error": {"message": f"injected {reply.status}", "type": "server_error"}},
-                       reply.headers)
+            message = reply.error_message or f"injected {reply.status}"
+            self._send(reply.status, {"error": {"message": message, "type": "server_error"}}, reply.headers)
             return
         content = reply.content
         if reply.echo_headers:
@@ -242,9 +257,15 @@ class OpenAIServer:
         request_queue_size = 256
         owner: "OpenAIServer"
 
-    def __init__(self, responder: Responder, *, latency: float = 0.0, port: int = 0):
+    def __init__(self, responder: Responder, *, latency: float = 0.0, port: int = 0,
+                 identity: dict[str, Any] | None = None):
         self.responder = responder
         self.latency = latency
+        self.identity = identity or {}
+        """GET path -> JSON document, e.g. ``{"/props": {"total_slots": 4}}`` (a llama.cpp server)."""
+        self.dead = False
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self._httpd = self._HTTPServer(("127.0.0.1", port), _Handler)
@@ -260,6 +281,13 @@ class OpenAIServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop like a killed replica: no new connections, and open ones are dropped unanswered."""
+        if self.dead:
+            return
+        self.dead = True
         self._httpd.shutdown()
         self._httpd.server_close()
 

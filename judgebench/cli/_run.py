@@ -99,7 +99,8 @@ def run(
     arm: Annotated[list[str], typer.Option("--arm", help="Only these arms (meta.arm: translated, localized; repeatable). The baseline language is always kept.")] = [],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run directory. Rerunning with the same --out resumes. Default results/<run-id>/.")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Response cache directory (default $JUDGEBENCH_CACHE_DIR or ~/.cache/judgebench).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache (e.g. after changing the server's chat format or model file behind the same api_base).")] = False,
+    retry_errors: Annotated[bool, typer.Option("--retry-errors", help="When resuming --out, ask again the judgments recorded as 'error' (failed calls); the new line supersedes the old one.")] = False,
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
     scoring: Annotated[Optional[ScoringMode], typer.Option("--scoring", help="point (default): the parsed answer. logprob: also each item's probabilities from the answer's token log-probabilities (pred_items_dist, pred_total_expected; metrics 'expected' and 'calibration'). sample: distributions from --repeats K (>= 2) answers at --temperature. auto: logprob where the provider returns them. Overrides scoring: in --models-file.")] = None,
     panel: Annotated[list[str], typer.Option("--panel", help="NAME=judgeA,judgeB,judgeC (repeatable): a virtual judge scored beside its members from their judgments (median by default), with the members' agreement; no extra calls. Also `panels:` in --models-file.")] = [],
@@ -107,7 +108,7 @@ def run(
     equivalence_margin: Annotated[Optional[float], typer.Option("--equivalence-margin", min=0.001, help="± margin, in scale points, within which a language counts as rated the same as the baseline (TOST; docs/metrics.md). Default: 1 PHQ-9 point, scaled to other scales by max total / 27.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list price.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send no judgment: print how many calls the run would make (after cache and resume), roughly how many tokens, and the price (the judge's price: or litellm's list price). Self-hosted servers are asked what they are (identity endpoints only), as a real run would.")] = False,
 ) -> None:
     """Judge every sample with every model, write the run directory, print per-language metrics.
 
@@ -133,6 +134,7 @@ def run(
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         selection={"languages": language, "arms": arm, "limit": limit}, max_retry_wait=max_retry_wait,
         equivalence_margin=equivalence_margin, panels=panels, panel_aggregate=panel_aggregate.value,
+        retry_errors=retry_errors,
     )
     if dry_run:
         _print_estimate(config, as_json=as_json)
@@ -256,6 +258,8 @@ def _print_outcome(outcome, out: Path, console, *, as_json: bool) -> None:
         f"{summary['judgments']} judgments ({summary['asked']} asked this time, {summary['from_cache']} from cache, "
         f"{outcome.n_resumed} already done) → {esc(out)}/samples.jsonl, metrics.json, run.json"
     )
+    for name, info in outcome.structured.items():
+        console.print(f"[dim]{esc(name)}: {esc(info['summary'])}[/]")
     for line in summary_warnings(outcome.metrics, summary):
         console.print(f"[yellow]warning[/]: {esc(line)}")
 

@@ -3,8 +3,11 @@
 from ._config import JudgeSpec, load_models_config, load_models_file, resolve_judges
 from ._local import DEFAULT_LOCAL_MODEL
 from ._preflight import preflight
+from ._probe import ServerInfo, probe
+from ._resolve import resolve_judges_for_run
 
-__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "client", "load_models_config", "load_models_file", "preflight", "resolve_judges"]
+__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "ServerInfo", "client", "load_models_config", "load_models_file", "preflight",
+           "probe", "resolve_judges", "resolve_judges_for_run"]
 
 
 def client():

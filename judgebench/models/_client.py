@@ -16,7 +16,7 @@ from typing import Any
 
 from ..redaction import redact
 from ._config import JudgeSpec
-from ._local import LOCAL_PROVIDER, LocalEngine, flatten_messages, grammar_for
+from ._local import LOCAL_PROVIDER, LocalEngine, flatten_messages, grammar_for, grammar_for_schema
 
 # litellm fetches its model-cost map over the network at import unless told otherwise; with no
 # network that stalls start-up, so use the copy shipped inside the package.
@@ -36,6 +36,8 @@ class Completion:
     logprobs: list[dict[str, Any]] | None = None
     """The answer's tokens with their log-probabilities, when asked for and sent:
     ``[{"token", "logprob", "top": [{"token", "logprob"}], "bytes"?}]`` (``logprobs_of``)."""
+    deployment: str | None = None
+    """The replica that answered (its api_base without credentials), for a judge with deployments."""
 
     def to_cache(self) -> dict[str, Any]:
         out = {
@@ -44,6 +46,7 @@ class Completion:
             "cost_usd": self.cost_usd,
             "refusal": self.refusal,
             "finish_reason": self.finish_reason,
+            "deployment": self.deployment,
         }
         if self.logprobs is not None:  # entries of point runs stay as they were
             out["logprobs"] = self.logprobs
@@ -222,9 +225,17 @@ def _schema_of(response_format: Any) -> dict | None:
     return None
 
 
+GRAMMAR_FORMAT = "judgebench_grammar"
+"""A response format of our own: ``complete`` sends its GBNF as the body's ``grammar`` field."""
+
+
 def response_format_for(judge: JudgeSpec, schema: dict) -> dict | None:
-    """Structured output where it exists: a JSON schema, a JSON-object mode, or nothing."""
-    mode = judge.structured_output
+    """Structured output where it exists: a JSON schema, a JSON-object mode, judgebench's GBNF
+    grammar (llama.cpp servers), or nothing."""
+    mode = judge.mechanism or judge.structured_output
+    if mode == "grammar":
+        gbnf = grammar_for_schema(schema)
+        return {"type": GRAMMAR_FORMAT, "grammar": gbnf} if gbnf else None
     if mode == "auto":
         if judge.is_local:
             mode = "schema"
@@ -241,6 +252,14 @@ def response_format_for(judge: JudgeSpec, schema: dict) -> dict | None:
     if mode == "json":
         return {"type": "json_object"}
     return None
+
+
+def mechanism_of(judge: JudgeSpec, response_format: dict | None) -> str:
+    """The structured output a response format stands for, as run.log and the summary name it."""
+    if judge.is_local:
+        return "grammar"  # the embedded judge turns the schema into judgebench's grammar
+    kind = (response_format or {}).get("type")
+    return {"json_schema": "schema", "json_object": "json", GRAMMAR_FORMAT: "grammar"}.get(kind, "off")
 
 
 def _retry_after(exc: Exception) -> float | None:
@@ -278,12 +297,23 @@ def _tidy(text: str) -> str:
     exception texts (e.g. for a 200 it cannot read) and repeats the class name three times."""
     text = _TRACEBACK.sub(" (library traceback left out)", text)
     return " ".join(_REPEATED.sub(r"\1: ", text).split())
+_REJECTED = re.compile(
+    r"json_schema|response_format|grammar|guided|unsupported|not supported|validation error|"
+    r"invalid(?! response)|literal_error|unknown (field|parameter|argument)|unexpected keyword", re.I)
+"""Words of a server saying the request itself is wrong: asking again cannot help, whatever the
+status (llama-cpp-python's server answers an unknown response format with 500). Not "invalid
+response": that is litellm failing to read a 200 answer, which says nothing about the request."""
 
 
 def _classify(exc: Exception) -> CallFailure:
     lib = _lib()
     msg = redact(_tidy(f"{type(exc).__name__}: {exc}"))[:500]
     status = getattr(exc, "status_code", None)
+    if status in (400, 422, 500) and _REJECTED.search(msg) and not isinstance(
+            exc, (lib.RateLimitError, lib.Timeout, lib.APIConnectionError, asyncio.TimeoutError)):
+        return CallFailure("bad_request", f"the server rejected the request as invalid or unsupported (HTTP {status}; "
+                           "not retried); if it is about the answer format, set structured_output in the models "
+                           f"file (auto, schema, json, grammar or off): {msg}"[:700], False)
     if isinstance(exc, lib.RateLimitError) or status == 429:
         return CallFailure("rate_limit", msg, True, _retry_after(exc))
     if isinstance(exc, (lib.Timeout, asyncio.TimeoutError)):
@@ -317,13 +347,37 @@ def _router(judge: JudgeSpec):
             if _needs_placeholder_key(judge, params):
                 params["api_key"] = "no-key-required"
             model_list.append({"model_name": judge.name, "litellm_params": params})
+        priced_before = dict(lib.model_cost)
         _routers[judge.name] = lib.Router(
             model_list=model_list,
             routing_strategy="simple-shuffle",  # weighted by rpm/tpm/weight when given
-            num_retries=0,  # retries and backoff are the runner's
-            allowed_fails=1_000_000,  # never cool a replica down: the runner decides what is transient
+            # A replica that fails (connection refused, 5xx, timeout) more than once within a
+            # minute leaves the rotation for COOLDOWN_S; the failed call is asked again at once
+            # on another replica (the Router's retry), and the runner's backoff stays for the
+            # case where every replica fails.
+            # Enough retries that a call survives a replica failing twice (its allowed failure,
+            # then the one that cools it down) before landing on a live one.
+            num_retries=2 * len(model_list) - 1 if len(model_list) > 1 else 0,
+            retry_after=0,
+            allowed_fails=1,
+            cooldown_time=COOLDOWN_S,
         )
+        # The Router registers every deployment's model in litellm's process-wide price map at
+        # $0 when it has no price, which made every unpriced model of the run "priced at $0".
+        _restore_prices(lib, priced_before)
     return _routers[judge.name]
+
+
+COOLDOWN_S = 30.0
+"""Seconds a failing replica of a fleet stays out of the rotation."""
+
+
+def _restore_prices(lib, before: dict[str, Any]) -> None:
+    for name in [k for k in lib.model_cost if k not in before]:
+        del lib.model_cost[name]
+    for name, entry in before.items():
+        if lib.model_cost.get(name) is not entry:
+            lib.model_cost[name] = entry
 
 
 def _needs_placeholder_key(judge: JudgeSpec, kwargs: dict[str, Any]) -> bool:
@@ -351,16 +405,22 @@ async def complete(
             # Self-hosted OpenAI-compatible servers (vLLM, llama.cpp, Ollama) take any key, but
             # the OpenAI SDK refuses to send a request without one.
             kwargs["api_key"] = "no-key-required"
-    if response_format is not None:
+    if response_format is not None and response_format.get("type") == GRAMMAR_FORMAT:
+        # llama.cpp servers read a GBNF grammar from the request body; litellm passes extra_body on.
+        kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), "grammar": response_format["grammar"]}
+    elif response_format is not None:
         kwargs["response_format"] = response_format
     if judge.deployments:
         kwargs.pop("api_base", None)
-        call = _router(judge).acompletion(model=judge.name, messages=messages, timeout=judge.timeout,
-                                          num_retries=0, **kwargs)
+        router = _router(judge)
+        # The Router's own retries move a failed call to another replica; each has the timeout.
+        call = router.acompletion(model=judge.name, messages=messages, timeout=judge.timeout, **kwargs)
+        budget = judge.timeout * 2 * len(judge.deployments) + 5
     else:
         call = lib.acompletion(model=judge.model, messages=messages, timeout=judge.timeout, num_retries=0, **kwargs)
+        budget = judge.timeout + 5
     try:
-        response = await asyncio.wait_for(call, timeout=judge.timeout + 5)
+        response = await asyncio.wait_for(call, timeout=budget)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # litellm maps provider errors onto its exception classes
@@ -409,11 +469,23 @@ def _completion_of(lib, judge: JudgeSpec, response) -> Completion | CallFailure:
     return Completion(
         text=text,
         usage=usage,
-        cost_usd=_cost(lib, judge, response),
+        cost_usd=_cost(lib, judge, response, usage),
         refusal=refusal,
         finish_reason="length" if cut else finish,
         logprobs=logprobs_of(choice),
+        deployment=_deployment(judge, response),
     )
+
+
+def _deployment(judge: JudgeSpec, response) -> str | None:
+    """The replica that answered a fleet judge: litellm notes its api_base on the response."""
+    if not judge.deployments:
+        return None
+    from ..redaction import public_url
+
+    base = (getattr(response, "_hidden_params", None) or {}).get("api_base")
+    text, _ = clean_text(public_url(str(base)) if base else None, limit=500)
+    return text
 
 
 def _count(value: Any) -> int:
@@ -426,11 +498,19 @@ def _count(value: Any) -> int:
 _unpriced: set[str] = set()
 
 
-def _cost(lib, judge: JudgeSpec, response) -> float | None:
-    """litellm's price for the call; None for models missing from its price map. A miss is
-    remembered, because litellm's lookup is slow when it fails and it fails the same way again."""
+def _own_price(judge: JudgeSpec, prompt_tokens: int, completion_tokens: int) -> float:
+    p = judge.price or {}
+    return (prompt_tokens * float(p["input_per_mtok"]) + completion_tokens * float(p["output_per_mtok"])) / 1e6
+
+
+def _cost(lib, judge: JudgeSpec, response, usage: dict[str, int] | None = None) -> float | None:
+    """The judge's own price (models file) or litellm's for the call; None for models missing
+    from litellm's price map. A miss is remembered, because litellm's lookup is slow when it
+    fails and it fails the same way again."""
     if judge.is_local:
         return 0.0
+    if judge.price:
+        return _own_price(judge, (usage or {}).get("prompt_tokens", 0), (usage or {}).get("completion_tokens", 0))
     if judge.model in _unpriced:
         return None
     try:
@@ -471,9 +551,12 @@ def count_tokens(judge: JudgeSpec, messages: list[dict[str, str]]) -> int:
 
 
 def price(judge: JudgeSpec, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """USD for that many tokens at litellm's list price; None when litellm has no price."""
+    """USD for that many tokens at the judge's own price or litellm's list price; None when
+    neither has one."""
     if judge.is_local:
         return 0.0
+    if judge.price:
+        return _own_price(judge, prompt_tokens, completion_tokens)
     try:
         p, c = _lib().cost_per_token(model=judge.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
     except Exception:

@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..redaction import public_params, public_url, register_config_secrets
 from ._local import DEFAULT_LOCAL_MODEL, LOCAL_PROVIDER
 
-StructuredOutput = Literal["auto", "schema", "json", "off"]
+StructuredOutput = Literal["auto", "schema", "json", "grammar", "off"]
 Scoring = Literal["point", "logprob", "sample", "auto"]
 
 
@@ -28,7 +28,9 @@ class JudgeSpec:
     params: dict[str, Any] = field(default_factory=dict, hash=False)
     """Extra litellm parameters (``max_tokens``, ``top_p``, ``seed``...)."""
     structured_output: StructuredOutput = "auto"
-    """``auto`` uses a JSON schema where litellm says the model supports one."""
+    """``auto``: what the server supports (asked once per api_base for OpenAI-compatible servers),
+    else a JSON schema where litellm says the model supports one; ``grammar``: judgebench's GBNF
+    grammar in the request body (llama.cpp servers); ``off``: plain text."""
     timeout: float = 120.0
     max_retries: int = 4
     deployments: tuple[dict[str, Any], ...] = field(default=(), hash=False)
@@ -38,6 +40,17 @@ class JudgeSpec:
     """``point`` the parsed answer; ``logprob`` also the item distributions read from the answer's
     token probabilities; ``sample`` empirical item distributions over the run's repeats;
     ``auto`` logprob where the provider returns log-probabilities (docs/metrics.md)."""
+    slots: int | None = None
+    """Requests the server works on at once (models file ``slots:``); the default concurrency."""
+    concurrency_given: bool = False
+    """True when ``concurrency`` was set (models file or ``--concurrency``), so slots do not override it."""
+    price: dict[str, float] | None = field(default=None, hash=False)
+    """USD per million tokens (``input_per_mtok``, ``output_per_mtok``), instead of litellm's price map."""
+    mechanism: str | None = None
+    """The structured output in use once resolved for a run (``schema``, ``json``, ``grammar``,
+    ``off``); None: ``auto`` decided by litellm's data at the first call."""
+    resolution: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    """How the run settled structured output and concurrency (recorded in run.json)."""
 
     @property
     def cache_endpoint(self) -> str | None:
@@ -61,6 +74,9 @@ class JudgeSpec:
             "structured_output": self.structured_output,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
+            "slots": self.slots,
+            "price": self.price,
+            "resolved": self.resolution,
             "deployments": [{**public_params(d), "api_base": public_url(d.get("api_base"))} for d in self.deployments],
             "scoring": self.scoring,
         }
@@ -68,7 +84,7 @@ class JudgeSpec:
 
 def _schema():
     """The models file as pydantic models (built on first use, off the CLI's start-up path)."""
-    from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveFloat, PositiveInt
+    from pydantic import BeforeValidator, Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
     from typing import Annotated
 
     from .._config import Strict
@@ -83,16 +99,22 @@ def _schema():
         tpm: PositiveInt | None = None
         weight: PositiveFloat | None = None
 
+    class Price(Strict):
+        input_per_mtok: NonNegativeFloat = Field(description="USD per million prompt tokens.")
+        output_per_mtok: NonNegativeFloat = Field(description="USD per million answer tokens.")
+
     class Judge(Strict):
         model: str = Field(min_length=1, description="A litellm model string, e.g. openai/gpt-4o-mini.")
         api_base: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server.")
-        concurrency: PositiveInt = Field(default=8, description="Requests in flight for this judge.")
+        concurrency: PositiveInt = Field(default=8, description="Requests in flight for this judge (default: the server's slots when known, else 8).")
         params: dict[str, Any] = Field(default_factory=dict, description="Any litellm parameter.")
         structured_output: Annotated[StructuredOutput, BeforeValidator(_off)] = "auto"
         timeout: float = Field(default=120.0, gt=0, le=86400, description="Seconds per call (at most a day).")
         max_retries: NonNegativeInt = Field(default=4, description="Retries after transient failures.")
         deployments: list[Deployment] = Field(default_factory=list, description="Replicas behind litellm's Router.")
         scoring: Scoring = Field(default="point", description="point, logprob, sample or auto (probability-weighted scores).")
+        slots: PositiveInt | None = Field(default=None, description="Requests the server(s) work on at once; the default concurrency.")
+        price: Price | None = Field(default=None, description="Price per million tokens, for models litellm has no price for.")
 
     class File(Strict):
         judges: dict[str, Judge] = Field(description="Judge name -> settings.")
@@ -121,6 +143,8 @@ def _judges(spec) -> dict[str, JudgeSpec]:
             name=str(name), model=j.model, api_base=j.api_base, concurrency=j.concurrency, params=dict(j.params),
             structured_output=j.structured_output, timeout=float(j.timeout), max_retries=j.max_retries,
             deployments=tuple(d.model_dump(exclude_none=True) for d in j.deployments), scoring=j.scoring,
+            slots=j.slots, concurrency_given="concurrency" in j.model_fields_set,
+            price=j.price.model_dump() if j.price else None,
         )
         for name, j in spec.judges.items()
     }
@@ -157,6 +181,7 @@ def resolve_judges(
             changes["api_base"] = api_base
         if concurrency:
             changes["concurrency"] = 1 if j.is_local else concurrency
+            changes["concurrency_given"] = True
         if timeout is not None:
             changes["timeout"] = timeout
         if max_retries is not None:

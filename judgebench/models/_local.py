@@ -51,6 +51,22 @@ def grammar_for(n_items: int, item_max: int) -> str:
     )
 
 
+def grammar_for_schema(schema: dict | None) -> str | None:
+    """judgebench's grammar for one of its own answer schemas (pointwise with items, pointwise
+    total only, pairwise choice), sized from the schema; None for any other schema."""
+    props = (schema or {}).get("properties", {})
+    if "items" in props and "total" in props:
+        items = props["items"]
+        return grammar_for(int(items.get("minItems", 9)), int(items.get("items", {}).get("maximum", 3)))
+    if set(props) == {"total"}:
+        return 'root ::= "{\\"total\\": " total "}"\ntotal ::= [0-9] | [1-9] [0-9] | [1-9] [0-9] [0-9]\n'
+    choice = props.get("more_depressed", {})
+    if set(props) == {"more_depressed"} and choice.get("enum"):
+        alternatives = " | ".join('"\\"' + str(v) + '\\""' for v in choice["enum"])
+        return f'root ::= "{{\\"more_depressed\\": " ( {alternatives} ) "}}"\n'
+    return None
+
+
 def flatten_messages(messages: list[dict]) -> str:
     """A base model has no chat template: lay the conversation out as a document to continue."""
     parts = [(m.get("content") or "").strip() for m in messages]

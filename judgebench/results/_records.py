@@ -42,6 +42,7 @@ class _Base(BaseModel):
     usage: Optional[dict[str, int]] = Field(description="prompt_tokens and completion_tokens, when the provider reported them.")
     cost_usd: Optional[float] = Field(description="litellm's list price of the call; null when the model is unpriced.")
     attempts: int = Field(ge=0, description="Calls made for this judgment (0 when cached).")
+    deployment: Optional[str] = Field(default=None, description="For a judge with several deployments (a fleet): the api_base of the replica that answered, without credentials; absent otherwise.")
 
 
 class PointJudgment(_Base):
@@ -75,7 +76,8 @@ class PairJudgment(_Base):
 
 
 JudgmentRecord = Union[PointJudgment, PairJudgment]
-_OPTIONAL = ("true_items_range", "hidden_items", "scoring", "pred_items_dist", "pred_total_expected", "true_ratings")
+_OPTIONAL = ("true_items_range", "hidden_items", "scoring", "pred_items_dist", "pred_total_expected", "true_ratings",
+             "deployment")
 
 
 def record_json(record: JudgmentRecord | dict[str, Any]) -> dict[str, Any]:

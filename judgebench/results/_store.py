@@ -151,10 +151,12 @@ class RunStore:
             return len(data) - keep
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
-        """Every complete judgment line; the first of any duplicates wins."""
+        """Every complete judgment, one per (task, sample, model, repeat): the first line of a
+        judgment wins, except that a line with status ``error`` gives way to a later line of the
+        same judgment (``judgebench run --retry-errors`` appends one when it asks again)."""
         if not self.samples_path.exists():
             return
-        seen: set[tuple] = set()
+        chosen: dict[tuple, dict[str, Any]] = {}
         with open(self.samples_path, "rb") as f:
             for raw in f:
                 if not raw.endswith(b"\n"):
@@ -163,12 +165,15 @@ class RunStore:
                 if rec is None:
                     continue  # not a judgment line of ours (foreign, non-UTF-8, null): skipped
                 key = job_key(rec)
-                if key not in seen:
-                    seen.add(key)
-                    yield rec
+                held = chosen.get(key)
+                if held is None or held["status"] == "error":
+                    chosen[key] = rec
+        yield from chosen.values()
 
-    def done_keys(self) -> set[tuple[str, str, str, int]]:
-        return {job_key(r) for r in self.iter_records()}
+    def done_keys(self, *, retry_errors: bool = False) -> set[tuple[str, str, str, int]]:
+        """Judgments a resumed run skips: all of them, or with ``retry_errors`` all but those
+        whose call failed (status ``error``)."""
+        return {job_key(r) for r in self.iter_records() if not (retry_errors and r["status"] == "error")}
 
     def append(self, record: dict[str, Any]) -> None:
         line = redact(json.dumps(record, ensure_ascii=False, separators=(",", ":"))) + "\n"

@@ -17,9 +17,15 @@ ANSWER_TOKENS = 40
 def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
     """Per judge: judgments planned, already done (resume), served by the cache, calls to make,
     prompt and answer tokens of those calls, and litellm's list price for them."""
-    from ..models import client
+    import asyncio
+    from dataclasses import replace
+
+    from ..models import client, resolve_judges_for_run
 
     _client = client()
+    # The real run's cache keys depend on what self-hosted servers support: ask them (identity
+    # endpoints only; no judgment is sent).
+    config = replace(config, judges=asyncio.run(resolve_judges_for_run(config.judges)))
 
     store = RunStore(config.out)
     done = store.done_keys() if config.out.exists() else set()

@@ -69,13 +69,14 @@ def _truth_choice(pair: Pair) -> str:
 
 
 def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=(),
-            probabilistic: dict[str, Any] | None = None) -> dict[str, Any]:
+            probabilistic: dict[str, Any] | None = None, deployment=None) -> dict[str, Any]:
     """The samples.jsonl line of one judgment, built through its typed record."""
     item = job.item
     common = dict(
         task=job.task.name, sample_id=item.id, language=item.language, arm=item.arm, model=job.judge.name,
         repeat=job.repeat, status=_status(result), raw=raw, error=error, flags=list(flags), cached=cached,
         latency_s=round(latency, 4) if latency is not None else None, usage=usage, cost_usd=cost, attempts=attempts,
+        deployment=deployment,
     )
     if isinstance(item, Pair):
         record = PairJudgment(
@@ -152,6 +153,8 @@ class Executor:
         self.on_done = on_done
         self._builders: dict[str, PromptBuilder] = {}
         self._formats: dict[str, dict | None] = {}
+        self.used: dict[str, str] = {}
+        """Per judge, the structured output its calls used (``schema``, ``json``, ``grammar``, ``off``)."""
 
     def builder(self, task: Task) -> PromptBuilder | PairPromptBuilder:
         if task.name not in self._builders:
@@ -169,9 +172,11 @@ class Executor:
         judge = job.judge
         prompt = self._prompt(job)
         sampling = self.sampling.for_judge(judge)
-        # The key names the structured-output and scoring *modes*, not the provider parameters
-        # they resolve to, so a fully cached run never has to import litellm to find them out.
-        schema = {"structured_output": judge.structured_output, "schema": prompt.schema}
+        # The key names the structured-output mechanism the run resolved (from the models file or
+        # the server's probe, which changes the request), or the mode ``auto`` when litellm's data
+        # decides, and the scoring mode: a fully cached run never has to import litellm to find
+        # the provider parameters they resolve to.
+        schema = {"structured_output": judge.mechanism or judge.structured_output, "schema": prompt.schema}
         if _probabilistic(job):  # point keys stay as they were: existing caches remain valid
             schema["scoring"] = judge.scoring
         key = cache_key(
@@ -197,6 +202,8 @@ class Executor:
         if judge.name not in self._formats:
             schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
             self._formats[judge.name] = self._client.response_format_for(judge, schema)
+            self.used[judge.name] = self._client.mechanism_of(judge, self._formats[judge.name])
+            log.info("judge %s: structured output %s", judge.name, self.used[judge.name])
         if _probabilistic(job):
             sampling = {**sampling, **self._client.scoring_params(judge)}
         started = time.perf_counter()
@@ -232,7 +239,7 @@ class Executor:
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
             usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
-            probabilistic=fields,
+            probabilistic=fields, deployment=completion.deployment,
         )
 
     async def run(self, jobs: list[Job]) -> None:

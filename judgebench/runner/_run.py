@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError
-from ..models import JudgeSpec, preflight
+from ..models import JudgeSpec, preflight, resolve_judges_for_run
 from ..results import RunStore, job_key
 from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
@@ -43,6 +43,8 @@ class RunConfig:
     equivalence_margin: float | None = None
     """± margin of the cross-language equivalence tests in scale points (None: ±1 PHQ-9 point,
     scaled by the scale's range)."""
+    retry_errors: bool = False
+    """On resume, ask again the judgments recorded as ``error`` (the new line supersedes the old)."""
 
 
 @dataclass
@@ -55,6 +57,8 @@ class RunOutcome:
     n_resumed: int
     n_from_cache: int = 0
     """Of the ``n_new`` judgments made this time, how many the response cache answered."""
+    structured: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per judge asked this time: the structured output used, why, the server, the concurrency."""
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -230,15 +234,20 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
         run["run_id"] = existing.get("run_id", run["run_id"])
         run["started_at"] = existing.get("started_at", run["started_at"])
     store.repair()
-    done = store.done_keys()
+    done = store.done_keys(retry_errors=config.retry_errors)
     planned = plan_jobs(config)
     jobs = [j for j in planned if j.key not in done]
     pending = list({j.judge.name: j.judge for j in jobs}.values())
     problems = preflight(pending)
     if problems:
         raise InputError(problems)
+    resolved = {j.name: j for j in asyncio.run(resolve_judges_for_run(pending))}
+    jobs = [replace(j, judge=resolved[j.judge.name]) for j in jobs]
+    run["models"] = [(resolved.get(j.name) or j).describe() for j in config.judges]
     store.write_run(run)
     handler = _file_logger(config.out)
+    for judge in resolved.values():
+        logging.getLogger("judgebench.runner").info("judge %s: %s", judge.name, describe_resolution(judge))
     cache = ResponseCache(config.cache_dir)
     from_cache = 0
 
@@ -297,4 +306,18 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
     return RunOutcome(
         run_id=run["run_id"], out=config.out, records=records, metrics=metrics,
         n_new=len(jobs), n_resumed=len(done), n_from_cache=from_cache,
+        structured={name: {**(j.resolution or {}), "used": executor.used.get(name), "concurrency": j.concurrency,
+                           "summary": describe_resolution(j, used=executor.used.get(name))}
+                    for name, j in resolved.items()},
     )
+
+
+def describe_resolution(judge: JudgeSpec, *, used: str | None = None) -> str:
+    """One line for run.log and the run's summary: structured output, why, concurrency."""
+    r = judge.resolution or {}
+    mechanism = used or judge.mechanism or "decided by litellm's data at the first call"
+    if used == "off" and judge.structured_output == "auto" and not judge.is_local:
+        mechanism = "off (auto fell back to plain text: the prompt's instructions only)"
+    slots = {"slots": f" ({r.get('slots')} slot(s))", "given": " (as given)",
+             "default": " (default)"}.get(r.get("concurrency_from", ""), "")
+    return f"structured output {mechanism}; {r.get('why', '')}; concurrency {judge.concurrency}{slots}"
