@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
@@ -104,6 +104,19 @@ def pair_oracle(truth_by_dialogue: dict[str, tuple[int, list[int] | None, str]])
     return respond
 
 
+def chat_payload(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """The chat.completion object answering ``body`` with ``reply`` (a 200 answer)."""
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.refusal:
+        message["refusal"] = reply.refusal
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+        "model": body.get("model", "test-model"),
+        "choices": [] if reply.no_choices else [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "OpenAIServer._HTTPServer"
@@ -154,20 +167,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply.status, {"error": {"message": f"injected {reply.status}", "type": "server_error"}},
                        reply.headers)
             return
-        content = reply.content
         if reply.echo_headers:
-            content = json.dumps({"items": [0] * 9, "total": 0, "seen": dict(self.headers)})
-        message: dict[str, Any] = {"role": "assistant", "content": content}
-        if reply.refusal:
-            message["refusal"] = reply.refusal
-        payload = {
-            "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "test-model"),
-            "choices": [] if reply.no_choices else [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-        }
+            reply = replace(reply, content=json.dumps({"items": [0] * 9, "total": 0, "seen": dict(self.headers)}))
+        payload = chat_payload(body, reply)
         if reply.raw_content is not None:
-            message["content"] = "@@RAW@@"
+            payload["choices"][0]["message"]["content"] = "@@RAW@@"
             data = json.dumps(payload).replace('"@@RAW@@"', '"' + reply.raw_content + '"').encode()
             self._send_bytes(200, data, reply.headers)
             return
@@ -182,12 +186,14 @@ class OpenAIServer:
         request_queue_size = 256
         owner: "OpenAIServer"
 
+    handler_class: type = _Handler
+
     def __init__(self, responder: Responder, *, latency: float = 0.0, port: int = 0):
         self.responder = responder
         self.latency = latency
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self._httpd = self._HTTPServer(("127.0.0.1", port), _Handler)
+        self._httpd = self._HTTPServer(("127.0.0.1", port), self.handler_class)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 

@@ -90,7 +90,8 @@ def run(
     max_error_rate: Annotated[Optional[float], typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 if the share of judgments with status 'error' exceeds this.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list price.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send nothing: print how many calls the run would make (after cache and resume), roughly how many tokens, and litellm's list and batch prices.")] = False,
+    batch: Annotated[bool, typer.Option("--batch", help="Judge through the provider's batch API (OpenAI-compatible /v1/batches) where the judge's provider has one: half price, answers within 24 h. Batch ids are kept in OUT/batches.json; rerunning with the same --out re-attaches to them. Also `batch: true` per judge in --models-file.")] = False,
 ) -> None:
     """Judge every sample with every model, write the run directory, print per-language metrics.
 
@@ -113,13 +114,14 @@ def run(
         tasks=tasks, judges=judges, out=out, repeats=repeats, temperature=temperature, max_tokens=max_tokens,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         selection={"languages": language, "arms": arm, "limit": limit}, max_retry_wait=max_retry_wait,
+        batch=batch,
     )
     if dry_run:
         _print_estimate(config, as_json=as_json)
         return
-    shown = _Progress(console, out, enabled=not quiet and console.is_terminal)
+    shown = _Progress(console, out, enabled=not quiet and console.is_terminal, quiet=quiet)
     try:
-        outcome = execute_run(config, on_start=shown.start, on_done=shown.advance)
+        outcome = execute_run(config, on_start=shown.start, on_done=shown.advance, on_batch=shown.batch)
     except KeyboardInterrupt:
         shown.stop()
         console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {esc(out)} to resume")
@@ -147,11 +149,12 @@ def _load_tasks(refs: list[str], *, language: list[str], arm: list[str], limit: 
 class _Progress:
     """One bar per judge with ok / unscored / error counts; nothing when quiet or piped."""
 
-    def __init__(self, console, out: Path, *, enabled: bool):
-        self.console, self.out = console, out
+    def __init__(self, console, out: Path, *, enabled: bool, quiet: bool = False):
+        self.console, self.out, self.quiet = console, out, quiet
         self.progress = _progress(console) if enabled else None
         self.bars: dict[str, int] = {}
         self.counts: dict[str, dict[str, int]] = {}
+        self.batch_seen: dict[str, tuple] = {}
 
     def start(self, jobs, n_done: int) -> None:
         if n_done:
@@ -174,6 +177,17 @@ class _Progress:
         bar = self.bars[rec["model"]]
         speed = self.progress.tasks[bar].speed
         self.progress.update(bar, advance=1, rate=f"{speed:.1f}/s" if speed else "", **c)
+
+    def batch(self, info) -> None:
+        """One line per change of a batch's status or counts (a poll that saw nothing new is quiet)."""
+        seen = (info["status"], info["completed"], info["failed"])
+        if self.quiet or self.batch_seen.get(info["batch_id"]) == seen:
+            return
+        self.batch_seen[info["batch_id"]] = seen
+        minutes, seconds = divmod(int(info["elapsed_s"]), 60)
+        self.console.print(f"[dim]batch {esc(info['batch_id'])} ({esc(info['judge'])}): {esc(info['status'])}, "
+                           f"{info['completed']}/{info['total']} done, {info['failed']} failed, "
+                           f"{minutes}m{seconds:02d}s[/]")
 
     def stop(self) -> None:
         if self.progress is not None:

@@ -4,7 +4,7 @@ from ._config import JudgeSpec, load_models_file, resolve_judges
 from ._local import DEFAULT_LOCAL_MODEL
 from ._preflight import preflight
 
-__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "client", "load_models_file", "preflight", "resolve_judges"]
+__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "batch_api", "client", "load_models_file", "preflight", "resolve_judges"]
 
 
 def client():
@@ -13,3 +13,11 @@ def client():
     from . import _client
 
     return _client
+
+
+def batch_api():
+    """The provider batch-API module (``upload``, ``create``, ``retrieve``, ``results``,
+    ``cancel``...); its answers go through the model client, so it also imports litellm."""
+    from . import _batch
+
+    return _batch

@@ -33,6 +33,8 @@ class JudgeSpec:
     deployments: tuple[dict[str, Any], ...] = field(default=(), hash=False)
     """Several servers of the same model (``api_base``, optional ``model``, ``rpm``, ``tpm``),
     balanced by litellm's Router within their rate limits."""
+    batch: bool = False
+    """Judge through the provider's batch API (half price, up to 24 h) instead of direct calls."""
 
     @property
     def cache_endpoint(self) -> str | None:
@@ -57,6 +59,7 @@ class JudgeSpec:
             "timeout": self.timeout,
             "max_retries": self.max_retries,
             "deployments": [{**public_params(d), "api_base": public_url(d.get("api_base"))} for d in self.deployments],
+            "batch": self.batch,
         }
 
 
@@ -86,6 +89,7 @@ def _schema():
         timeout: PositiveFloat = Field(default=120.0, description="Seconds per call.")
         max_retries: NonNegativeInt = Field(default=4, description="Retries after transient failures.")
         deployments: list[Deployment] = Field(default_factory=list, description="Replicas behind litellm's Router.")
+        batch: bool = Field(default=False, description="Judge through the provider's batch API (OpenAI-compatible or Anthropic).")
 
     class File(Strict):
         judges: dict[str, Judge] = Field(description="Judge name -> settings.")
@@ -102,7 +106,7 @@ def load_models_file(path: Path) -> dict[str, JudgeSpec]:
         str(name): JudgeSpec(
             name=str(name), model=j.model, api_base=j.api_base, concurrency=j.concurrency, params=dict(j.params),
             structured_output=j.structured_output, timeout=float(j.timeout), max_retries=j.max_retries,
-            deployments=tuple(d.model_dump(exclude_none=True) for d in j.deployments),
+            deployments=tuple(d.model_dump(exclude_none=True) for d in j.deployments), batch=j.batch,
         )
         for name, j in spec.judges.items()
     }

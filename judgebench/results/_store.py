@@ -13,6 +13,7 @@ from ..redaction import redact
 RUN_FILE = "run.json"
 SAMPLES_FILE = "samples.jsonl"
 METRICS_FILE = "metrics.json"
+BATCHES_FILE = "batches.json"
 LOCK_FILE = ".lock"
 
 
@@ -78,6 +79,7 @@ class RunStore:
         self.samples_path = directory / SAMPLES_FILE
         self.run_path = directory / RUN_FILE
         self.metrics_path = directory / METRICS_FILE
+        self.batches_path = directory / BATCHES_FILE
         self._fd: int | None = None
         self._lock_fd: int | None = None
 
@@ -90,7 +92,7 @@ class RunStore:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(f"--out {self.directory}: cannot create directory: {e.strerror}") from None
-        for path in (self.samples_path, self.run_path, self.metrics_path):
+        for path in (self.samples_path, self.run_path, self.metrics_path, self.batches_path):
             if path.is_symlink():
                 raise InputError(f"{path}: is a symbolic link; judgebench writes only real files in a run "
                                  "directory (remove the link or choose another --out)")
@@ -120,6 +122,18 @@ class RunStore:
 
     def write_run(self, run: dict[str, Any]) -> None:
         write_json_atomic(self.run_path, run)
+
+    def read_batches(self) -> dict[str, Any]:
+        """batches.json: the provider batches of this run (``{"batches": [...]}``)."""
+        data = read_json(self.batches_path) if self.batches_path.exists() else {"batches": []}
+        if not isinstance(data, dict) or not isinstance(data.get("batches"), list):
+            raise InputError(f"{self.batches_path}: not a judgebench batches file (no 'batches' list); "
+                             "restore it, or remove it after cancelling its batches with the provider")
+        return data
+
+    def write_batches(self, data: dict[str, Any]) -> None:
+        """Atomically: a kill mid-write must never lose the id of a batch that is being paid for."""
+        write_json_atomic(self.batches_path, data)
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
         write_json_atomic(self.metrics_path, metrics)

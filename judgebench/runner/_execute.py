@@ -68,13 +68,14 @@ def _truth_choice(pair: Pair) -> str:
     return "A" if a > b else "B" if b > a else "tie"
 
 
-def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=()) -> dict[str, Any]:
+def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=(), batch_id=None) -> dict[str, Any]:
     """The samples.jsonl line of one judgment, built through its typed record."""
     item = job.item
     common = dict(
         task=job.task.name, sample_id=item.id, language=item.language, arm=item.arm, model=job.judge.name,
         repeat=job.repeat, status=_status(result), raw=raw, error=error, flags=list(flags), cached=cached,
         latency_s=round(latency, 4) if latency is not None else None, usage=usage, cost_usd=cost, attempts=attempts,
+        batch_id=batch_id,
     )
     if isinstance(item, Pair):
         record = PairJudgment(
@@ -148,6 +149,13 @@ class Executor:
         )
         return list(prompt.messages), sampling, key
 
+    def response_format(self, job: Job) -> dict | None:
+        """The structured-output setting of a judge's calls (resolved once per judge)."""
+        if job.judge.name not in self._formats:
+            schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
+            self._formats[job.judge.name] = self._client.response_format_for(job.judge, schema)
+        return self._formats[job.judge.name]
+
     async def judge(self, job: Job) -> dict[str, Any]:
         judge = job.judge
         messages, sampling, key = self.request(job)
@@ -158,12 +166,9 @@ class Executor:
                 return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
             except Exception as exc:  # noqa: BLE001 - an unreadable entry is a miss, never a crash
                 log.warning("cache entry for %s unreadable (%s: %s): asking again", job.item.id, type(exc).__name__, exc)
-        if judge.name not in self._formats:
-            schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
-            self._formats[judge.name] = self._client.response_format_for(judge, schema)
         started = time.perf_counter()
         result, attempts = await call_with_retries(
-            judge, messages, sampling=sampling, response_format=self._formats[judge.name],
+            judge, messages, sampling=sampling, response_format=self.response_format(job),
             backoff=self.backoff, label=job.item.id,
         )
         latency = time.perf_counter() - started
@@ -176,7 +181,7 @@ class Executor:
         self.cache.set(key, {"completion": redact_obj(result.to_cache()), "latency_s": latency})
         return self._score(job, result, cached=False, latency=latency, attempts=attempts)
 
-    def _score(self, job: Job, completion, *, cached: bool, latency, attempts: int) -> dict[str, Any]:
+    def _score(self, job: Job, completion, *, cached: bool, latency, attempts: int, batch_id=None) -> dict[str, Any]:
         if completion.refusal:
             parsed = Refused(f"provider_refusal: {completion.refusal}")
         else:
@@ -190,6 +195,7 @@ class Executor:
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
             usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
+            batch_id=batch_id,
         )
 
     async def run(self, jobs: list[Job]) -> None:

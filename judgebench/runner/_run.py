@@ -15,6 +15,7 @@ from ..models import JudgeSpec, preflight
 from ..results import RunStore, job_key
 from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
+from ._batch import batched_judges, run_jobs
 from ._execute import Executor, Job, Sampling, prompt_builder
 from ._retry import Backoff
 
@@ -33,6 +34,8 @@ class RunConfig:
     """How the tasks were narrowed (languages, arms, limit), recorded in run.json."""
     max_retry_wait: float = 300.0
     """Longest Retry-After honoured before a judgment is recorded as ``error``."""
+    batch: bool = False
+    """``--batch``: judges whose provider has a batch API are judged through it."""
 
 
 @dataclass
@@ -161,12 +164,14 @@ def execute_run(
     *,
     on_start: Callable[[list[Job], int], None] = lambda jobs, done: None,
     on_done: Callable[[dict[str, Any]], None] = lambda rec: None,
+    on_batch: Callable[[dict[str, Any]], None] = lambda info: None,
 ) -> RunOutcome:
-    """Run (or resume) the judgments of ``config`` and write the run directory."""
+    """Run (or resume) the judgments of ``config`` and write the run directory. ``on_batch``
+    hears each poll of a provider batch (id, judge, status, counts, elapsed seconds)."""
     store = RunStore(config.out)
     store.prepare()  # takes the directory's lock, held until the run's files are all written
     try:
-        return _execute(config, store, on_start=on_start, on_done=on_done)
+        return _execute(config, store, on_start=on_start, on_done=on_done, on_batch=on_batch)
     finally:
         store.close()
 
@@ -182,11 +187,12 @@ def check_run_rules(tasks: list[Task]) -> None:
         raise InputError("--task: the same task given twice")
 
 
-def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOutcome:
+def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch) -> RunOutcome:
     from .. import __version__
     from ..metrics import run_metrics
 
     check_run_rules(config.tasks)
+    batched = batched_judges(config.judges, batch_all=config.batch)
 
     run: dict[str, Any] = {
         "run_id": config.out.name or uuid.uuid4().hex[:8],
@@ -238,7 +244,7 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
     )
     on_start(jobs, len(done))
     try:
-        asyncio.run(executor.run(jobs))
+        asyncio.run(run_jobs(executor, store, jobs, batched=batched, on_batch=on_batch))
     finally:
         store.close_journal()
         cache.close()
