@@ -241,3 +241,49 @@ class _Batches:
     def _append(self, rec: dict[str, Any]) -> None:
         self.executor.store.append(rec)
         self.executor.on_done(rec)
+
+
+def _judge_of(entry: dict[str, Any]) -> JudgeSpec:
+    """Enough of a judge to reach its batch API again (the key comes from the environment)."""
+    return JudgeSpec(name=str(entry.get("judge")), model=str(entry.get("model")), api_base=entry.get("api_base"))
+
+
+def _row(entry: dict[str, Any]) -> dict[str, Any]:
+    counts = entry.get("counts") or {}
+    return {"batch_id": entry.get("batch_id"), "judge": entry.get("judge"), "status": entry.get("status"),
+            "requests": len(entry.get("requests") or {}), "completed": counts.get("completed", 0),
+            "failed": counts.get("failed", 0), "created_at": entry.get("created_at"),
+            "collected_at": entry.get("collected_at")}
+
+
+def list_batches(out, *, refresh: bool = True, cancel: bool = False) -> list[dict[str, Any]]:
+    """The provider batches of a run directory, newest status from the provider (``refresh``) for
+    those not yet collected; ``cancel`` asks the provider to cancel those still in flight. A run
+    resumed afterwards keeps the lines they completed and asks for the rest directly."""
+    from pathlib import Path
+
+    from ..results import BATCHES_FILE
+
+    store = RunStore(Path(out))
+    if not store.batches_path.exists():
+        raise InputError(f"{out}: no {BATCHES_FILE}; this run directory has no batches (see `judgebench run --batch`)")
+    api = batch_api()
+
+    async def one(entry: dict[str, Any]) -> dict[str, Any]:
+        row = _row(entry)
+        if not entry.get("batch_id") or entry.get("collected_at") or not (refresh or cancel):
+            return row
+        try:
+            info = await api.retrieve(_judge_of(entry), entry["batch_id"])
+            if cancel and not info.done:
+                info = await api.cancel(_judge_of(entry), entry["batch_id"])
+        except BatchAPIError as e:
+            row["note"] = str(e)
+            return row
+        row.update(status=info.status, completed=info.completed, failed=info.failed)
+        return row
+
+    async def all_rows() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(one(e) for e in store.read_batches()["batches"])))
+
+    return asyncio.run(all_rows())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..results import RunStore
+from ._batch import batched_judges
 from ._cache import ResponseCache
 from ._execute import Executor, Sampling
 from ._retry import Backoff
@@ -16,7 +17,8 @@ ANSWER_TOKENS = 40
 
 def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
     """Per judge: judgments planned, already done (resume), served by the cache, calls to make,
-    prompt and answer tokens of those calls, and litellm's list price for them."""
+    prompt and answer tokens of those calls, and their price at litellm's list and batch rates
+    (``batch``: whether this run would batch the judge)."""
     from ..models import client
 
     _client = client()
@@ -49,8 +51,12 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
             row["completion_tokens"] += ANSWER_TOKENS
     finally:
         cache.close()
+    batched = batched_judges(config.judges, batch_all=config.batch)
     for row in out.values():
         judge = next(j for j in config.judges if j.name == row["judge"])
         cost = 0.0 if row["calls"] == 0 else _client.price(judge, row["prompt_tokens"], row["completion_tokens"])
         row["cost_usd"], row["priced"] = (cost, True) if cost is not None else (None, False)
+        row["cost_usd_batch"] = 0.0 if row["calls"] == 0 else _client.batch_price(
+            judge, row["prompt_tokens"], row["completion_tokens"])
+        row["batch"] = judge.name in batched
     return list(out.values())
