@@ -5,7 +5,8 @@ as direct calls). Each batch line is answered by the same responder as a direct 
 
 Knobs: ``complete_after`` (seconds from creation until a batch is done; ``in_progress`` before,
 with counts growing), ``fail`` (a predicate on a line's body: such lines go to the error file),
-``expire_after`` (a batch expires once it has answered that many lines: partial output).
+``expire_after`` (a batch expires once it has answered that many lines: partial output),
+``lose_creates`` (that many batch creations succeed but their answer is lost).
 ``batches`` holds every batch created, ``lines`` every batch line answered.
 """
 
@@ -70,7 +71,14 @@ class _BatchHandler(_Handler):
                 self._send(400, {"error": {"message": "unknown input_file_id"}})
                 return
             with owner.lock:
-                self._send(200, owner.create(body))
+                obj = owner.create(body)
+                lose = owner.lose_creates > 0
+                owner.lose_creates -= lose
+            if lose:  # the batch exists, but its id never reaches the client
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            self._send(200, obj)
         elif path.endswith("/cancel"):
             self._body()
             with owner.lock:
@@ -86,9 +94,12 @@ class BatchServer(OpenAIServer):
     handler_class = _BatchHandler
 
     def __init__(self, responder: Responder, *, complete_after: float = 0.5,
-                 fail: Callable[[dict[str, Any]], bool] = lambda body: False, expire_after: int | None = None):
-        super().__init__(responder)
+                 fail: Callable[[dict[str, Any]], bool] = lambda body: False, expire_after: int | None = None,
+                 port: int = 0):
+        super().__init__(responder, port=port)
         self.complete_after, self.fail, self.expire_after = complete_after, fail, expire_after
+        self.lose_creates = 0
+        """Drop the connection instead of answering this many batch creations (created all the same)."""
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.lines: list[dict[str, Any]] = []
@@ -140,4 +151,29 @@ class BatchServer(OpenAIServer):
         obj["request_counts"].update(completed=len(out), failed=len(err))
 
 
-__all__ = ["BatchServer"]
+
+def main() -> None:
+    import argparse
+
+    from openai_server import oracle, truth_map
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=8001)
+    ap.add_argument("--complete-after", type=float, default=5.0, help="seconds until a batch is done")
+    ap.add_argument("--task", action="append", default=[], help="answer these tasks' samples truthfully")
+    args = ap.parse_args()
+    truths: dict = {}
+    for t in args.task:
+        truths.update(truth_map(t))
+    srv = BatchServer(oracle(truths), complete_after=args.complete_after, port=args.port)
+    print(f"serving {srv.url} (batches done after {args.complete_after}s, {len(truths)} known dialogues)", flush=True)
+    with srv:
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

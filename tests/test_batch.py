@@ -109,6 +109,17 @@ def test_kill_while_polling_then_resume_creates_each_batch_once(fast, tmp_path):
         assert all(r["status"] == "ok" for r in lines)
 
 
+def test_a_batch_whose_creation_answer_was_lost_is_found_not_created_again(judgebench, fast, tmp_path):
+    """The same state as a kill between creating a batch and recording its id: the retry finds
+    the batch made from the uploaded file instead of creating (and paying for) a second one."""
+    with BatchServer(oracle(truth_map(MINI))) as srv:
+        srv.lose_creates = 1
+        judgebench("run", "--task", MINI, "--model", MODEL, "--api-base", srv.url, "--batch",
+                   "--out", str(tmp_path / "r"), check=0)
+        assert len(srv.batches) == 1 and len(srv.lines) == 8 and srv.requests == []
+        assert "re-attached" in (tmp_path / "r" / "run.log").read_text()
+
+
 def test_failed_lines_are_retried_directly(judgebench, fast, tmp_path):
     failing = lambda body: "Busy at work" in (dialogue_of(body) or "")  # noqa: E731 - m1-en
     with BatchServer(oracle(truth_map(MINI)), fail=failing) as srv:

@@ -128,6 +128,9 @@ def run(
     except KeyboardInterrupt:
         shown.stop()
         console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {esc(out)} to resume")
+        if (out / "batches.json").exists():
+            console.print(f"submitted batches keep running at the provider: the rerun collects them; "
+                          f"`judgebench batches {esc(out)} --cancel` cancels them")
         raise typer.Exit(130) from None
     finally:
         shown.stop()
