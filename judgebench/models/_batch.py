@@ -1,10 +1,11 @@
 """Provider batch APIs: upload request lines, create a batch, poll it, read its results.
 
 OpenAI's Files + Batches API (and any OpenAI-compatible server that implements ``/v1/files``
-and ``/v1/batches``). Spoken with httpx directly: litellm's batch helpers (1.106) route by
-provider and need the provider's own credentials object for a custom ``api_base``, while the
-documented API is five small requests. Each answer in a result file is read by the model
-client's ``completion_from_body``, the same defensive path as a direct call.
+and ``/v1/batches``) here; Anthropic's Message Batches in ``_batch_anthropic``, behind the same
+functions. Spoken with httpx directly: the documented APIs are a handful of small requests,
+and owning them keeps one code path for OpenAI, compatible servers and Anthropic alike. Each
+answer in a result file is read by the model client's ``completion_from_body``, the same
+defensive path as a direct call.
 
 Every function raises ``BatchAPIError`` for provider trouble; the runner decides what to retry.
 """
@@ -53,54 +54,73 @@ def batch_provider(judge: JudgeSpec) -> str | None:
     """The batch API a judge can use, or None (local judges, fleets, other providers)."""
     if judge.is_local or judge.deployments:
         return None
-    return "openai" if judge.model.split("/", 1)[0] in ("openai", "hosted_vllm") or "/" not in judge.model else None
+    prefix = judge.model.split("/", 1)[0] if "/" in judge.model else "openai"
+    return {"openai": "openai", "hosted_vllm": "openai", "anthropic": "anthropic"}.get(prefix)
 
 
-def limits() -> tuple[int, int]:
-    """(requests, bytes) per batch file; ``JUDGEBENCH_BATCH_MAX_REQUESTS`` lowers the request
-    limit (tests use it to make several chunks from a small task)."""
+def uploads(judge: JudgeSpec) -> bool:
+    """Whether the judge's batches are made from an uploaded file (OpenAI) or sent inline."""
+    return batch_provider(judge) == "openai"
+
+
+def limits(judge: JudgeSpec) -> tuple[int, int]:
+    """(requests, bytes) per batch; ``JUDGEBENCH_BATCH_MAX_REQUESTS`` lowers the request limit
+    (tests use it to make several chunks from a small task)."""
+    if batch_provider(judge) == "anthropic":
+        most, size = _anthropic().MAX_REQUESTS, _anthropic().MAX_BYTES
+    else:
+        most, size = MAX_REQUESTS, MAX_BYTES
     try:
-        n = int(os.environ.get("JUDGEBENCH_BATCH_MAX_REQUESTS", MAX_REQUESTS))
+        n = int(os.environ.get("JUDGEBENCH_BATCH_MAX_REQUESTS", most))
     except ValueError:
-        n = MAX_REQUESTS
-    return max(1, min(n, MAX_REQUESTS)), MAX_BYTES
+        n = most
+    return max(1, min(n, most)), size
+
+
+def _anthropic():
+    from . import _batch_anthropic
+
+    return _batch_anthropic
 
 
 def request_line(judge: JudgeSpec, custom_id: str, messages: list[dict[str, str]], *,
                  sampling: dict[str, Any], response_format: dict | None) -> dict[str, Any]:
-    """One line of a batch input file: the body a direct call would send."""
-    body: dict[str, Any] = {"model": judge.model.split("/", 1)[-1], "messages": messages}
-    body.update({k: v for k, v in sampling.items() if k not in _NOT_BODY})
-    extra = sampling.get("extra_body")
-    if isinstance(extra, dict):
-        body.update(extra)
+    """One request of a batch: the body a direct call would send."""
+    params = {k: v for k, v in sampling.items() if k not in _NOT_BODY}
+    if isinstance(sampling.get("extra_body"), dict):
+        params.update(sampling["extra_body"])
+    if batch_provider(judge) == "anthropic":
+        return _anthropic().request_line(judge, custom_id, messages, params=params)
+    body: dict[str, Any] = {"model": judge.model.split("/", 1)[-1], "messages": messages, **params}
     if response_format is not None:
         body["response_format"] = response_format
     return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
 
 
-def _base(judge: JudgeSpec) -> str:
-    return (judge.api_base or OPENAI_BASE).rstrip("/")
-
-
-def _headers(judge: JudgeSpec) -> dict[str, str]:
+def _endpoint(judge: JudgeSpec) -> tuple[str, dict[str, str]]:
+    """Base URL (ending in /v1) and auth headers of the judge's batch API."""
+    if batch_provider(judge) == "anthropic":
+        return _anthropic().endpoint(judge)
     key = judge.params.get("api_key") or os.environ.get("OPENAI_API_KEY") or "no-key-required"
-    return {"Authorization": f"Bearer {key}"}
+    return (judge.api_base or OPENAI_BASE).rstrip("/"), {"Authorization": f"Bearer {key}"}
 
 
-async def _request(judge: JudgeSpec, method: str, path: str, **kwargs) -> Any:
+async def request(judge: JudgeSpec, method: str, path: str, *, raw: bool = False, **kwargs) -> Any:
+    """One request to the batch API: parsed JSON, or bytes with ``raw``; ``BatchAPIError`` (with
+    whether a retry may help) for anything else."""
     import httpx
 
+    base, headers = _endpoint(judge)
     try:
         async with httpx.AsyncClient(timeout=judge.timeout) as http:
-            response = await http.request(method, _base(judge) + path, headers=_headers(judge), **kwargs)
+            response = await http.request(method, base + path, headers=headers, **kwargs)
     except httpx.HTTPError as e:
         raise BatchAPIError(redact(f"{method} {path}: {type(e).__name__}: {e}")[:500], transient=True) from None
     if response.status_code >= 400:
         transient = response.status_code == 429 or response.status_code >= 500
         raise BatchAPIError(redact(f"{method} {path}: HTTP {response.status_code}: {response.text}")[:500],
                             transient=transient)
-    if path.endswith("/content"):
+    if raw:
         return response.content
     try:
         return response.json()
@@ -130,15 +150,18 @@ def _info(obj: Any) -> BatchInfo:
 
 async def upload(judge: JudgeSpec, data: bytes) -> str:
     """Upload a batch input file; returns its file id."""
-    obj = await _request(judge, "POST", "/files", data={"purpose": "batch"},
+    obj = await request(judge, "POST", "/files", data={"purpose": "batch"},
                          files={"file": ("judgebench-batch.jsonl", data, "application/jsonl")})
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise BatchAPIError("the files API answered without a file id", transient=True)
     return obj["id"]
 
 
-async def create(judge: JudgeSpec, file_id: str, *, metadata: dict[str, str]) -> BatchInfo:
-    return _info(await _request(judge, "POST", "/batches", json={
+async def create(judge: JudgeSpec, file_id: str | None, *, metadata: dict[str, str], data: bytes = b"") -> BatchInfo:
+    """A batch from an uploaded file (OpenAI) or from the request lines themselves (Anthropic)."""
+    if not uploads(judge):
+        return await _anthropic().create(judge, data)
+    return _info(await request(judge, "POST", "/batches", json={
         "input_file_id": file_id, "endpoint": "/v1/chat/completions", "completion_window": "24h",
         "metadata": metadata}))
 
@@ -146,7 +169,9 @@ async def create(judge: JudgeSpec, file_id: str, *, metadata: dict[str, str]) ->
 async def find(judge: JudgeSpec, file_id: str) -> BatchInfo | None:
     """The batch already made from an uploaded file, if any (a process killed between creating a
     batch and recording its id finds it here instead of creating a second one)."""
-    obj = await _request(judge, "GET", "/batches", params={"limit": 100})
+    if not uploads(judge):
+        return None
+    obj = await request(judge, "GET", "/batches", params={"limit": 100})
     for item in (obj.get("data") if isinstance(obj, dict) else None) or []:
         if isinstance(item, dict) and item.get("input_file_id") == file_id:
             return _info(item)
@@ -154,23 +179,29 @@ async def find(judge: JudgeSpec, file_id: str) -> BatchInfo | None:
 
 
 async def retrieve(judge: JudgeSpec, batch_id: str) -> BatchInfo:
-    return _info(await _request(judge, "GET", f"/batches/{batch_id}"))
+    if not uploads(judge):
+        return await _anthropic().retrieve(judge, batch_id)
+    return _info(await request(judge, "GET", f"/batches/{batch_id}"))
 
 
 async def cancel(judge: JudgeSpec, batch_id: str) -> BatchInfo:
-    return _info(await _request(judge, "POST", f"/batches/{batch_id}/cancel"))
+    if not uploads(judge):
+        return await _anthropic().cancel(judge, batch_id)
+    return _info(await request(judge, "POST", f"/batches/{batch_id}/cancel"))
 
 
 async def results(judge: JudgeSpec, info: BatchInfo) -> dict[str, Any]:
     """custom_id -> ``Completion`` or ``CallFailure`` for every line the batch answered (lines
     it never reached, in an expired or cancelled batch, are absent)."""
+    if not uploads(judge):
+        return await _anthropic().results(judge, info)
     from ._client import CallFailure, completion_from_body
 
     out: dict[str, Any] = {}
     for file_id in (info.error_file_id, info.output_file_id):  # answers overwrite errors
         if not file_id:
             continue
-        data = await _request(judge, "GET", f"/files/{file_id}/content")
+        data = await request(judge, "GET", f"/files/{file_id}/content", raw=True)
         for raw in data.splitlines():
             try:
                 line = json.loads(raw)

@@ -56,7 +56,7 @@ def batched_judges(judges: list[JudgeSpec], *, batch_all: bool) -> set[str]:
     bad = [j.name for j in judges if j.batch and api.batch_provider(j) is None]
     if bad:
         raise InputError(f"batch: true on {', '.join(bad)}: no batch API judgebench can use for that provider "
-                         "(OpenAI-compatible servers); remove batch: true for it")
+                         "(OpenAI, OpenAI-compatible servers, Anthropic); remove batch: true for it")
     return {j.name for j in judges if (j.batch or batch_all) and api.batch_provider(j) is not None}
 
 
@@ -66,9 +66,9 @@ async def run_jobs(executor: Executor, store: RunStore, jobs: list[Job], *, batc
     recorded by an earlier attempt are re-attached even when this run no longer batches."""
     state = store.read_batches()
     judges = {j.judge.name: j.judge for j in jobs}
-    open_entries = [e for e in state["batches"] if not e.get("collected_at") and e.get("judge") in judges
-                    and e.get("file_id")]
-    state["batches"] = [e for e in state["batches"] if e.get("file_id") or e.get("collected_at")]
+    # A chunk recorded but never uploaded or created cannot have been paid for: it is planned again.
+    state["batches"] = [e for e in state["batches"] if e.get("file_id") or e.get("batch_id")]
+    open_entries = [e for e in state["batches"] if not e.get("collected_at") and e.get("judge") in judges]
     if not open_entries and not batched:
         await executor.run(jobs)
         return
@@ -100,21 +100,24 @@ class _Batches:
 
     def plan(self, judge: JudgeSpec, jobs: list[Job]) -> list[dict[str, Any]]:
         """Chunks of request lines within the provider's limits, recorded before any upload."""
-        max_requests, max_bytes = self.api.limits()
+        max_requests, max_bytes = self.api.limits(judge)
         entries: list[dict[str, Any]] = []
         chunk: list[bytes] = []
+        chunk_bytes = 0
 
         def close_chunk() -> None:
+            nonlocal chunk_bytes
             if chunk:
                 entries[-1]["_data"] = b"".join(chunk)
                 chunk.clear()
+                chunk_bytes = 0
 
         for job in jobs:
             messages, sampling, _ = self.executor.request(job)
             line = self.api.request_line(judge, "", messages, sampling=sampling,
                                          response_format=self.executor.response_format(job))
-            size = len(json.dumps(line, ensure_ascii=False).encode("utf-8")) + 16
-            if not chunk or len(chunk) >= max_requests or sum(map(len, chunk)) + size > max_bytes:
+            size = len(json.dumps(line, ensure_ascii=False).encode("utf-8")) + 16  # + its custom_id
+            if not chunk or len(chunk) >= max_requests or chunk_bytes + size > max_bytes:
                 close_chunk()
                 entries.append({"judge": judge.name, "model": judge.model, "api_base": public_url(judge.api_base),
                                 "provider": self.api.batch_provider(judge), "file_id": None, "batch_id": None,
@@ -123,30 +126,36 @@ class _Batches:
             line["custom_id"] = f"r{len(chunk)}"
             entries[-1]["requests"][line["custom_id"]] = [job.task.name, job.item.id, job.repeat]
             chunk.append((json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+            chunk_bytes += len(chunk[-1])
         close_chunk()
         return entries
 
+    async def _record(self, entry: dict[str, Any]) -> None:
+        async with self.lock:
+            if entry not in self.state["batches"]:
+                self.state["batches"].append(entry)
+            self.save()
+
+    async def _create(self, judge: JudgeSpec, entry: dict[str, Any], data: bytes):
+        """The batch of a chunk: (info, whether it already existed). The chunk is on record before
+        anything can be created from it, the file id as soon as it exists."""
+        if not self.api.uploads(judge):  # Anthropic: the requests go with the creation
+            await self._record(entry)
+            return await self.api.create(judge, None, metadata={}, data=data), False
+        if not entry.get("file_id"):
+            await self._record(entry)
+            entry["file_id"] = await self.api.upload(judge, data)
+            await self._record(entry)
+        found = await self.api.find(judge, entry["file_id"])
+        return found or await self.api.create(judge, entry["file_id"], metadata={"source": "judgebench"}), bool(found)
+
     async def _submit(self, judge: JudgeSpec, entry: dict[str, Any]) -> None:
-        """Upload and create, recording each id as soon as it exists; a transient failure is
-        retried with the run's backoff."""
-        data = entry.pop("_data", None)
+        """Create the chunk's batch and record its id; a transient failure is retried with the
+        run's backoff."""
+        data = entry.pop("_data", b"")
         for attempt in range(_SUBMIT_TRIES):
             try:
-                if not entry.get("file_id"):
-                    async with self.lock:
-                        self.state["batches"].append(entry)
-                        self.save()  # a chunk is on record before anything can be created from it
-                    entry["file_id"] = await self.api.upload(judge, data)
-                    async with self.lock:
-                        self.save()
-                found = await self.api.find(judge, entry["file_id"])
-                info = found or await self.api.create(judge, entry["file_id"], metadata={"source": "judgebench"})
-                entry["batch_id"], entry["status"] = info.id, info.status
-                async with self.lock:
-                    self.save()
-                log.info("batch %s (%s): %d requests %s", info.id, judge.name, len(entry["requests"]),
-                         "re-attached" if found else "created")
-                return
+                info, found = await self._create(judge, entry, data)
             except BatchAPIError as e:
                 if entry in self.state["batches"] and not entry.get("file_id"):
                     self.state["batches"].remove(entry)  # never uploaded: nothing to re-attach to
@@ -155,6 +164,12 @@ class _Batches:
                 wait = self.executor.backoff.delay(attempt)
                 log.warning("batch submission for %s failed (%s); again in %.1fs", judge.name, e, wait)
                 await asyncio.sleep(wait)
+                continue
+            entry["batch_id"], entry["status"] = info.id, info.status
+            await self._record(entry)
+            log.info("batch %s (%s): %d requests %s", info.id, judge.name, len(entry["requests"]),
+                     "re-attached" if found else "created")
+            return
 
     async def follow(self, judge: JudgeSpec, entry: dict[str, Any]) -> None:
         if not entry.get("batch_id"):
