@@ -195,3 +195,52 @@ def test_batch_true_on_a_judge_without_a_batch_api_is_refused(judgebench, tmp_pa
     proc = judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "g",
                       "--out", str(tmp_path / "r"))
     assert proc.returncode == 2 and "batch: true on g" in proc.stderr
+
+
+CLAUDE = "anthropic/claude-haiku-4-5"
+
+
+def test_anthropic_message_batches(judgebench, fast, tmp_path):
+    """Message Batches: answers recorded like direct ones at the batch price; an errored request
+    is asked directly through litellm's Anthropic client."""
+    from anthropic_batch_server import AnthropicBatchServer
+
+    failing = lambda params: "Busy at work" in (dialogue_of(params) or "")  # noqa: E731 - m1-en
+    with AnthropicBatchServer(oracle(truth_map(MINI)), fail=failing) as srv:
+        proc = judgebench("run", "--task", MINI, "--model", CLAUDE, "--api-base", srv.url, "--batch",
+                          "--out", str(tmp_path / "r"), check=0, extra_env={"ANTHROPIC_API_KEY": "test-key"})
+        assert "completed, 7/8 done, 1 failed" in proc.stderr
+        assert len(srv.batches) == 1 and len(srv.lines) == 7 and len(srv.requests) == 1
+        (batch,) = srv.batches.values()
+        params = batch["requests"][0]["params"]
+        assert params["model"] == "claude-haiku-4-5" and params["system"] and params["max_tokens"] == 512
+        assert {m["role"] for m in params["messages"]} == {"user"}
+    by_id = {r["sample_id"]: r for r in read_jsonl(tmp_path / "r" / "samples.jsonl")}
+    assert len(by_id) == 8 and all(r["status"] == "ok" for r in by_id.values())
+    assert by_id["m1-en"]["attempts"] == 2 and "batch_id" not in by_id["m1-en"]
+    assert by_id["m2-en"]["batch_id"] == batch["obj"]["id"]
+    # 100 prompt + 20 answer tokens at Haiku 4.5's batch rates, half what the direct call cost
+    assert by_id["m2-en"]["cost_usd"] == pytest.approx(100 * 5e-7 + 20 * 2.5e-6)
+    assert by_id["m2-en"]["cost_usd"] == pytest.approx(by_id["m1-en"]["cost_usd"] / 2)
+
+
+def test_anthropic_batch_survives_a_kill_and_an_expiry(fast, tmp_path):
+    from anthropic_batch_server import AnthropicBatchServer
+
+    with AnthropicBatchServer(oracle(truth_map(MINI)), complete_after=600) as srv:
+        out = tmp_path / "run"
+        cmd = [sys.executable, "-m", "judgebench", "run", "--task", MINI, "--model", CLAUDE, "--api-base", srv.url,
+               "--batch", "--out", str(out), "--quiet"]
+        env = {**fast, "ANTHROPIC_API_KEY": "test-key"}
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for(lambda: len(_batch_ids(out)) == 1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        srv.complete_after, srv.expire_after = 0.2, 5  # it ends with 5 answers, 3 requests expired
+        done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert len(srv.batches) == 1 and len(srv.lines) == 5 and len(srv.requests) == 3
+        lines = read_jsonl(out / "samples.jsonl")
+        assert len(lines) == 8 and all(r["status"] == "ok" for r in lines)
+        assert sum("batch_id" in r for r in lines) == 5
+        assert json.loads((out / "batches.json").read_text())["batches"][0]["status"] == "expired"
