@@ -155,24 +155,16 @@ class BatchServer(OpenAIServer):
 def main() -> None:
     import argparse
 
-    from openai_server import oracle, truth_map
+    from openai_server import oracle, serve, truths_of
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=8001)
     ap.add_argument("--complete-after", type=float, default=5.0, help="seconds until a batch is done")
     ap.add_argument("--task", action="append", default=[], help="answer these tasks' samples truthfully")
     args = ap.parse_args()
-    truths: dict = {}
-    for t in args.task:
-        truths.update(truth_map(t))
-    srv = BatchServer(oracle(truths), complete_after=args.complete_after, port=args.port)
-    print(f"serving {srv.url} (batches done after {args.complete_after}s, {len(truths)} known dialogues)", flush=True)
-    with srv:
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    truths = truths_of(args.task)
+    serve(BatchServer(oracle(truths), complete_after=args.complete_after, port=args.port),
+          f"batches done after {args.complete_after}s, {len(truths)} known dialogues")
 
 
 if __name__ == "__main__":

@@ -222,23 +222,34 @@ def truth_map(task_ref: str) -> dict[str, tuple[int, list[int] | None, str]]:
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    ap.add_argument("--task", action="append", default=[], help="answer these tasks' samples truthfully")
-    args = ap.parse_args()
+def truths_of(tasks: list[str]) -> dict[str, tuple[int, list[int] | None, str]]:
+    """``truth_map`` of several tasks at once."""
     truths: dict = {}
-    for t in args.task:
+    for t in tasks:
         truths.update(truth_map(t))
-    srv = OpenAIServer(oracle(truths), latency=args.latency, port=args.port)
-    print(f"serving {srv.url} (latency {args.latency}s, {len(truths)} known dialogues)", flush=True)
+    return truths
+
+
+def serve(srv: "OpenAIServer", note: str) -> None:
+    """Serve until Ctrl-C, after printing the URL (benchmarks read that first line)."""
+    print(f"serving {srv.url} ({note})", flush=True)
     with srv:
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    ap.add_argument("--task", action="append", default=[], help="answer these tasks' samples truthfully")
+    args = ap.parse_args()
+    truths = truths_of(args.task)
+    serve(OpenAIServer(oracle(truths), latency=args.latency, port=args.port),
+          f"latency {args.latency}s, {len(truths)} known dialogues")
 
 
 if __name__ == "__main__":

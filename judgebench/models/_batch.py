@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import BatchAPIError
 from ..redaction import redact
@@ -128,16 +128,23 @@ async def request(judge: JudgeSpec, method: str, path: str, *, raw: bool = False
         raise BatchAPIError(f"{method} {path}: the answer is not JSON", transient=True) from None
 
 
-def _info(obj: Any) -> BatchInfo:
-    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-        raise BatchAPIError("the batch API answered without a batch id", transient=True)
-    counts = obj.get("request_counts") if isinstance(obj.get("request_counts"), dict) else {}
+def counter(counts: Any) -> Callable[[str], int]:
+    """A reader of a provider's request counts: a missing or malformed count is 0."""
+    counts = counts if isinstance(counts, dict) else {}
 
     def n(key: str) -> int:
         try:
             return max(0, int(counts.get(key) or 0))
         except (TypeError, ValueError):
             return 0
+
+    return n
+
+
+def _info(obj: Any) -> BatchInfo:
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise BatchAPIError("the batch API answered without a batch id", transient=True)
+    n = counter(obj.get("request_counts"))
 
     def file_id(key: str) -> str | None:
         v = obj.get(key)

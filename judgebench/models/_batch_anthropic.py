@@ -53,17 +53,11 @@ def request_line(judge: JudgeSpec, custom_id: str, messages: list[dict[str, str]
 
 
 def _info(obj: Any):
-    from ._batch import BatchInfo
+    from ._batch import BatchInfo, counter
 
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise BatchAPIError("the message batches API answered without a batch id", transient=True)
-    counts = obj.get("request_counts") if isinstance(obj.get("request_counts"), dict) else {}
-
-    def n(key: str) -> int:
-        try:
-            return max(0, int(counts.get(key) or 0))
-        except (TypeError, ValueError):
-            return 0
+    n = counter(obj.get("request_counts"))
 
     processing = str(obj.get("processing_status") or "unknown")
     if processing == "ended":
