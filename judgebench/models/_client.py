@@ -348,6 +348,17 @@ def _cost(lib, judge: JudgeSpec, response) -> float | None:
         return 0.0
     if judge.model in _unpriced:
         return None
+    hidden = getattr(response, "_hidden_params", None)
+    if isinstance(hidden, dict) and "response_cost" in hidden:
+        # litellm priced the call already while answering it; pricing it again costs ~1 ms a call.
+        cost = hidden["response_cost"]
+        if cost is None:
+            _unpriced.add(judge.model)
+            return None
+        try:
+            return float(cost)
+        except (TypeError, ValueError):
+            return None
     try:
         return float(lib.completion_cost(completion_response=response))
     except Exception:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +51,16 @@ def cache_key(
 class ResponseCache:
     """A diskcache store safe across processes (SQLite underneath); ``None`` dir disables it."""
 
+    FLUSH_EVERY = 64
+    """Answers written to disk in one transaction: one SQLite commit per answer was the
+    runner's largest own cost per call (bench/run_throughput.py)."""
+    FLUSH_SECONDS = 1.0
+
     def __init__(self, directory: Path | None):
         self.directory = directory
         self._cache = None
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._flushed_at = time.monotonic()
         if directory is not None:
             import sqlite3
 
@@ -74,6 +82,8 @@ class ResponseCache:
         """The cached value, or None; an entry that cannot be read is a miss, not a crash."""
         if self._cache is None:
             return None
+        if key in self._pending:
+            return self._pending[key]
         try:
             value = self._cache.get(key)
         except Exception as e:  # noqa: BLE001 - corrupt rows, unpicklable values
@@ -82,14 +92,29 @@ class ResponseCache:
         return value if isinstance(value, dict) else None
 
     def set(self, key: str, value: dict[str, Any]) -> None:
-        if self._cache is not None:
-            try:
-                self._cache.set(key, value)
-            except Exception as e:  # noqa: BLE001 - a full disk or a locked cache loses a cache entry, not the run
-                log.warning("response cache: could not store an answer (%s: %s)", type(e).__name__, e)
+        """Store an answer; it reaches the disk with the next batch of answers (at most
+        ``FLUSH_EVERY`` answers or ``FLUSH_SECONDS`` later, and at ``close``). A kill loses at most
+        those cache entries, never a judgment: samples.jsonl is written at once."""
+        if self._cache is None:
+            return
+        self._pending[key] = value
+        if len(self._pending) >= self.FLUSH_EVERY or time.monotonic() - self._flushed_at >= self.FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending, self._flushed_at = self._pending, {}, time.monotonic()
+        if self._cache is None or not pending:
+            return
+        try:
+            with self._cache.transact():
+                for key, value in pending.items():
+                    self._cache.set(key, value)
+        except Exception as e:  # noqa: BLE001 - a full disk or a locked cache loses cache entries, not the run
+            log.warning("response cache: could not store %d answers (%s: %s)", len(pending), type(e).__name__, e)
 
     def close(self) -> None:
         if self._cache is not None:
+            self.flush()
             self._cache.close()
 
 
