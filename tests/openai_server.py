@@ -148,10 +148,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         owner = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
+        body = json.loads(raw or b"{}")
         with owner.lock:
             owner.requests.append({"body": body, "headers": dict(self.headers)})
         reply = owner.responder(body)

@@ -244,3 +244,16 @@ def test_anthropic_batch_survives_a_kill_and_an_expiry(fast, tmp_path):
         assert len(lines) == 8 and all(r["status"] == "ok" for r in lines)
         assert sum("batch_id" in r for r in lines) == 5
         assert json.loads((out / "batches.json").read_text())["batches"][0]["status"] == "expired"
+
+
+def test_a_server_without_a_batch_api_stops_the_run_with_the_reason(judgebench, fast, tmp_path):
+    from openai_server import OpenAIServer
+
+    with OpenAIServer(oracle(truth_map(MINI))) as srv:  # chat completions only: /files is a 404
+        proc = judgebench("run", "--task", MINI, "--model", MODEL, "--api-base", srv.url, "--batch",
+                          "--out", str(tmp_path / "r"))
+        assert proc.returncode == 2, proc.stderr
+        assert "could not submit a batch" in proc.stderr and "HTTP 404" in proc.stderr
+        assert "Traceback" not in proc.stderr and srv.requests == []
+        # nothing was created, so nothing is left to re-attach to
+        assert json.loads((tmp_path / "r" / "batches.json").read_text())["batches"] == []

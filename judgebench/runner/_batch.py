@@ -158,7 +158,9 @@ class _Batches:
                 info, found = await self._create(judge, entry, data)
             except BatchAPIError as e:
                 if entry in self.state["batches"] and not entry.get("file_id"):
-                    self.state["batches"].remove(entry)  # never uploaded: nothing to re-attach to
+                    async with self.lock:
+                        self.state["batches"].remove(entry)  # never uploaded: nothing to re-attach to
+                        self.save()
                 if not e.transient or attempt == _SUBMIT_TRIES - 1:
                     raise BatchAPIError(f"judge {judge.name}: could not submit a batch: {e}") from None
                 wait = self.executor.backoff.delay(attempt)
