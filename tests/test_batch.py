@@ -257,3 +257,15 @@ def test_a_server_without_a_batch_api_stops_the_run_with_the_reason(judgebench, 
         assert "Traceback" not in proc.stderr and srv.requests == []
         # nothing was created, so nothing is left to re-attach to
         assert json.loads((tmp_path / "r" / "batches.json").read_text())["batches"] == []
+
+
+def test_a_damaged_batches_file_is_reported_not_crashed_on(judgebench, fast, tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "batches.json").write_text('{"batches": [{"judge": "x", "requests": {"r0": ["mini", 3, 0]}}]}')
+    with BatchServer(oracle(truth_map(MINI))) as srv:
+        proc = judgebench("run", "--task", MINI, "--model", MODEL, "--api-base", srv.url, "--batch", "--out", str(out))
+        assert proc.returncode == 2 and "batches.json: batches[0]: not a batch of this run" in proc.stderr
+        assert srv.batches == {} and srv.requests == []
+    proc = judgebench("batches", str(out))
+    assert proc.returncode == 2 and "batches[0]" in proc.stderr

@@ -129,6 +129,13 @@ class RunStore:
         if not isinstance(data, dict) or not isinstance(data.get("batches"), list):
             raise InputError(f"{self.batches_path}: not a judgebench batches file (no 'batches' list); "
                              "restore it, or remove it after cancelling its batches with the provider")
+        for i, entry in enumerate(data["batches"]):
+            requests = entry.get("requests") if isinstance(entry, dict) else None
+            if not isinstance(requests, dict) or not isinstance(entry.get("judge"), str) or not all(
+                    isinstance(v, list) and len(v) == 3 and isinstance(v[0], str) and isinstance(v[1], str)
+                    and isinstance(v[2], int) for v in requests.values()):
+                raise InputError(f"{self.batches_path}: batches[{i}]: not a batch of this run (needs 'judge' and "
+                                 "'requests': {custom_id: [task, sample_id, repeat]}); restore the file")
         return data
 
     def write_batches(self, data: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from ..errors import BatchAPIError, InputError
 from ..models import JudgeSpec, batch_api, client
 from ..redaction import public_url, redact_obj
 from ..results import RunStore
-from ._execute import Executor, Job
+from ._execute import Executor, Job, _record
 
 log = logging.getLogger("judgebench.runner")
 
@@ -230,8 +230,6 @@ class _Batches:
                 self._append(self.executor._score(job, answer, cached=False, latency=None, attempts=1,
                                                   batch_id=info.id))
             elif answer is not None and (not answer.transient or judge.max_retries == 0):
-                from ._execute import _record
-
                 self._append(_record(job, None, raw=None, error=f"{answer.kind}: {answer.message}", cached=False,
                                      latency=None, usage=None, cost=None, attempts=1, batch_id=info.id))
             else:
@@ -245,7 +243,12 @@ class _Batches:
             async with gate:
                 if failed_in_batch:  # the batch line was one attempt of the judge's retry budget
                     job = replace(job, judge=replace(job.judge, max_retries=job.judge.max_retries - 1))
-                rec = await self.executor.judge(job)
+                try:
+                    rec = await self.executor.judge(job)
+                except Exception as exc:  # noqa: BLE001 - one judgment never ends a run
+                    log.exception("judgment %s failed unexpectedly", job.item.id)
+                    rec = _record(job, None, raw=None, error=f"internal: {type(exc).__name__}: {exc}"[:500],
+                                  cached=False, latency=None, usage=None, cost=None, attempts=0)
                 if failed_in_batch:
                     rec["attempts"] += 1
                 self._append(rec)
