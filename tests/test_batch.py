@@ -96,6 +96,9 @@ def test_kill_while_polling_then_resume_creates_each_batch_once(fast, tmp_path):
         proc.wait()
         assert len(srv.batches) == 4 and not (out / "samples.jsonl").exists()
         assert [len(b["lines"]) for b in srv.batches.values()] == [5, 5, 5, 1]
+        est = subprocess.run([*cmd, "--dry-run", "--json"], cwd=REPO, env=env, capture_output=True, text=True)
+        (row,) = json.loads(est.stdout)["judges"]
+        assert (row["in_batches"], row["calls"], row["done"]) == (16, 0, 0)  # already paid for: not counted again
 
         done = subprocess.run(cmd, cwd=REPO, env={**env, "JUDGEBENCH_CACHE_DIR": str(tmp_path / "fresh")},
                               capture_output=True, text=True)

@@ -58,13 +58,13 @@ def _print_estimate(config, *, as_json: bool) -> None:
 
     from ._console import stdout_console
 
-    table = Table("judge", "judgments", "already done", "from cache", "calls to make", "prompt tokens",
+    table = Table("judge", "judgments", "already done", "in batches", "from cache", "calls to make", "prompt tokens",
                   "answer tokens (est.)", "cost (USD, list price)", "cost (USD, batch price)",
                   title="dry run: nothing was sent")
     for r in rows:
         cost = "unknown price" if not r["priced"] else f"{r['cost_usd']:.4f}"
         batch = "unknown price" if r["cost_usd_batch"] is None else f"{r['cost_usd_batch']:.4f}"
-        table.add_row(r["judge"], str(r["judgments"]), str(r["done"]), str(r["cached"]), str(r["calls"]),
+        table.add_row(r["judge"], str(r["judgments"]), str(r["done"]), str(r["in_batches"]), str(r["cached"]), str(r["calls"]),
                       f"{r['prompt_tokens']:,}", f"{r['completion_tokens']:,}", cost,
                       batch + (" (batched)" if r["batch"] else ""))
     console = stdout_console()

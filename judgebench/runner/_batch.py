@@ -60,6 +60,19 @@ def batched_judges(judges: list[JudgeSpec], *, batch_all: bool) -> set[str]:
     return {j.name for j in judges if (j.batch or batch_all) and api.batch_provider(j) is not None}
 
 
+def open_batches(store: RunStore) -> list[dict[str, Any]]:
+    """Batches of the run directory that were created (or uploaded) and not yet collected."""
+    if not store.batches_path.exists():
+        return []
+    return [e for e in store.read_batches()["batches"]
+            if (e.get("file_id") or e.get("batch_id")) and not e.get("collected_at")]
+
+
+def submitted(entries: list[dict[str, Any]]) -> set[tuple[str, str, str, int]]:
+    """The judgments (task, sample, judge, repeat) those batches were asked to make."""
+    return {(t, s, e["judge"], r) for e in entries for t, s, r in e["requests"].values()}
+
+
 async def run_jobs(executor: Executor, store: RunStore, jobs: list[Job], *, batched: set[str],
                    on_batch: OnBatch = lambda info: None) -> None:
     """Direct jobs through the executor, batched ones through batches, at the same time. Batches
@@ -72,7 +85,7 @@ async def run_jobs(executor: Executor, store: RunStore, jobs: list[Job], *, batc
     if not open_entries and not batched:
         await executor.run(jobs)
         return
-    claimed = {(t, s, e["judge"], r) for e in open_entries for t, s, r in e["requests"].values()}
+    claimed = submitted(open_entries)
     direct: list[Job] = []
     fresh: dict[str, list[Job]] = {}
     for job in jobs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..results import RunStore
-from ._batch import batched_judges
+from ._batch import batched_judges, open_batches, submitted
 from ._cache import ResponseCache
 from ._execute import Executor, Sampling
 from ._retry import Backoff
@@ -16,7 +16,8 @@ ANSWER_TOKENS = 40
 
 
 def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
-    """Per judge: judgments planned, already done (resume), served by the cache, calls to make,
+    """Per judge: judgments planned, already done (resume), waiting in batches submitted earlier,
+    served by the cache, calls to make,
     prompt and answer tokens of those calls, and their price at litellm's list and batch rates
     (``batch``: whether this run would batch the judge)."""
     from ..models import client
@@ -25,6 +26,7 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
 
     store = RunStore(config.out)
     done = store.done_keys() if config.out.exists() else set()
+    in_batches = submitted(open_batches(store)) if config.out.exists() else set()
     cache = ResponseCache(config.cache_dir if config.cache_dir and config.cache_dir.exists() else None)
     executor = Executor(store=store, cache=cache, sampling=Sampling(config.temperature, config.max_tokens),
                         backoff=Backoff())
@@ -33,11 +35,14 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
     try:
         for job in plan_jobs(config):
             row = out.setdefault(job.judge.name, {"judge": job.judge.name, "model": job.judge.model, "judgments": 0,
-                                                  "done": 0, "cached": 0, "calls": 0, "prompt_tokens": 0,
+                                                  "done": 0, "in_batches": 0, "cached": 0, "calls": 0, "prompt_tokens": 0,
                                                   "completion_tokens": 0, "cost_usd": 0.0, "priced": True})
             row["judgments"] += 1
             if job.key in done:
                 row["done"] += 1
+                continue
+            if job.key in in_batches:  # submitted by an earlier attempt: the rerun re-attaches
+                row["in_batches"] += 1
                 continue
             messages, _, key = executor.request(job)
             if cache.get(key) is not None:
