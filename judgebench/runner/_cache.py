@@ -73,7 +73,9 @@ class ResponseCache:
             try:
                 directory.mkdir(parents=True, exist_ok=True)
                 # Large values live in files; answers are small so they stay in SQLite rows.
-                self._cache = diskcache.Cache(str(directory), timeout=60, size_limit=2**34)
+                # cull_limit=0: no size check on every write (it was most of a write's cost);
+                # the size limit is enforced once, when the cache is closed.
+                self._cache = diskcache.Cache(str(directory), timeout=60, size_limit=2**34, cull_limit=0)
             except (OSError, sqlite3.Error) as e:
                 raise InputError(f"--cache-dir {directory}: cannot use it as a response cache ({e}); "
                                  "fix its permissions, `judgebench cache clear`, or run with --no-cache") from None
@@ -115,6 +117,10 @@ class ResponseCache:
     def close(self) -> None:
         if self._cache is not None:
             self.flush()
+            try:
+                self._cache.cull()
+            except Exception as e:  # noqa: BLE001 - an over-full cache is trimmed next time
+                log.warning("response cache: could not trim to its size limit (%s: %s)", type(e).__name__, e)
             self._cache.close()
 
 
