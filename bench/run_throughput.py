@@ -1,12 +1,14 @@
 """Throughput of judgebench against a local OpenAI-compatible server with fixed latency.
 
-    python bench/run_throughput.py [--latency 0.1] [--concurrency 64] [--repeats 8]
+    python bench/run_throughput.py [--latency 0.1] [--concurrency 64] [--repeats 8] [--rounds 3]
 
 The server runs in its own process. Prints judgments/s for: the ideal (concurrency / latency),
 a bare loop of litellm.acompletion calls at the same concurrency, judgebench's runner in
 process (cache, parsing, journaling; from the first request to the last line written), and the
 `judgebench run` command end to end (including start-up and metrics); then the time of a fully
-cached re-run. Run by hand; not part of the test suite.
+cached re-run. The bare loop and the runner alternate for ``--rounds`` rounds after a warm-up
+(on a shared machine the load changes between runs), and the ratio of their medians is printed
+with the share of the ideal. Run by hand; not part of the test suite.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,6 +77,7 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=8, help="repeats of the 280-sample bundled task")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the bare loop and the runner")
     args = ap.parse_args()
 
     from judgebench.prompts import PromptBuilder
@@ -87,11 +91,21 @@ def main() -> None:
     print(f"ideal:                  {args.concurrency / args.latency:8.1f} judgments/s")
     server, url = _start_server(args.latency)
     try:
-        secs = asyncio.run(bare_loop(url, messages, args.concurrency))
-        print(f"bare litellm loop:      {n / secs:8.1f} judgments/s ({secs:.1f}s)")
+        asyncio.run(bare_loop(url, messages[:args.concurrency], args.concurrency))  # warm-up: imports, connections
+        bare, ours = [], []
         with tempfile.TemporaryDirectory() as tmp:
-            secs = runner_in_process(url, args.concurrency, args.repeats, tmp)
-            print(f"judgebench runner:      {n / secs:8.1f} judgments/s ({secs:.1f}s, first request to last line)")
+            for r in range(args.rounds):
+                secs = asyncio.run(bare_loop(url, messages, args.concurrency))
+                bare.append(n / secs)
+                secs = runner_in_process(url, args.concurrency, args.repeats, f"{tmp}/round{r}")
+                ours.append(n / secs)
+                print(f"round {r + 1}: bare litellm loop {bare[-1]:7.1f}/s, judgebench runner {ours[-1]:7.1f}/s")
+        b, o = statistics.median(bare), statistics.median(ours)
+        ideal = args.concurrency / args.latency
+        print(f"bare litellm loop:      {b:8.1f} judgments/s (median; {b / ideal:.0%} of the ideal)")
+        print(f"judgebench runner:      {o:8.1f} judgments/s (median, first request to last line; {o / ideal:.0%} of the ideal)")
+        print(f"judgebench / bare:      {o / b:8.2f}x")
+        with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "JUDGEBENCH_CACHE_DIR": f"{tmp}/cache"}
             cmd = [sys.executable, "-m", "judgebench", "run", "--model", "openai/bench", "--api-base", url,
                    "--concurrency", str(args.concurrency), "--repeats", str(args.repeats), "--quiet", "--json"]

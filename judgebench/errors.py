@@ -56,3 +56,11 @@ class GenerationIncomplete(JudgebenchError):
     """Some requested dialogues could not be generated or did not validate. Exit 1."""
 
     exit_code = 1
+
+
+class BatchAPIError(JudgebenchError):
+    """A provider's batch API refused or failed a request that a run cannot do without. Exit 2."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient

@@ -17,7 +17,7 @@ import random
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
@@ -163,6 +163,22 @@ def pair_oracle(truth_by_dialogue: dict[str, tuple[int, list[int] | None, str]])
     return respond
 
 
+def chat_payload(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """The chat.completion object answering ``body`` with ``reply`` (a 200 answer)."""
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.refusal:
+        message["refusal"] = reply.refusal
+    choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
+    if reply.logprobs is not None:
+        choice["logprobs"] = {"content": reply.logprobs}
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+        "model": body.get("model", "test-model"),
+        "choices": [] if reply.no_choices else [choice],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "OpenAIServer._HTTPServer"
@@ -201,10 +217,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
+        body = json.loads(raw or b"{}")
         with owner.lock:
             owner.requests.append({"body": body, "headers": dict(self.headers)})
             owner.in_flight += 1
@@ -226,23 +243,11 @@ class _Handler(BaseHTTPRequestHandler):
             message = reply.error_message or f"injected {reply.status}"
             self._send(reply.status, {"error": {"message": message, "type": "server_error"}}, reply.headers)
             return
-        content = reply.content
         if reply.echo_headers:
-            content = json.dumps({"items": [0] * 9, "total": 0, "seen": dict(self.headers)})
-        message: dict[str, Any] = {"role": "assistant", "content": content}
-        if reply.refusal:
-            message["refusal"] = reply.refusal
-        choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": reply.finish_reason}
-        if reply.logprobs is not None:
-            choice["logprobs"] = {"content": reply.logprobs}
-        payload = {
-            "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "test-model"),
-            "choices": [] if reply.no_choices else [choice],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-        }
+            reply = replace(reply, content=json.dumps({"items": [0] * 9, "total": 0, "seen": dict(self.headers)}))
+        payload = chat_payload(body, reply)
         if reply.raw_content is not None:
-            message["content"] = "@@RAW@@"
+            payload["choices"][0]["message"]["content"] = "@@RAW@@"
             data = json.dumps(payload).replace('"@@RAW@@"', '"' + reply.raw_content + '"').encode()
             self._send_bytes(200, data, reply.headers)
             return
@@ -257,6 +262,8 @@ class OpenAIServer:
         request_queue_size = 256
         owner: "OpenAIServer"
 
+    handler_class: type = _Handler
+
     def __init__(self, responder: Responder, *, latency: float = 0.0, port: int = 0,
                  identity: dict[str, Any] | None = None):
         self.responder = responder
@@ -268,7 +275,7 @@ class OpenAIServer:
         self.max_in_flight = 0
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self._httpd = self._HTTPServer(("127.0.0.1", port), _Handler)
+        self._httpd = self._HTTPServer(("127.0.0.1", port), self.handler_class)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -304,23 +311,34 @@ def truth_map(task_ref: str) -> dict[str, tuple[int, list[int] | None, str]]:
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    ap.add_argument("--task", action="append", default=[], help="answer these tasks' samples truthfully")
-    args = ap.parse_args()
+def truths_of(tasks: list[str]) -> dict[str, tuple[int, list[int] | None, str]]:
+    """``truth_map`` of several tasks at once."""
     truths: dict = {}
-    for t in args.task:
+    for t in tasks:
         truths.update(truth_map(t))
-    srv = OpenAIServer(oracle(truths), latency=args.latency, port=args.port)
-    print(f"serving {srv.url} (latency {args.latency}s, {len(truths)} known dialogues)", flush=True)
+    return truths
+
+
+def serve(srv: "OpenAIServer", note: str) -> None:
+    """Serve until Ctrl-C, after printing the URL (benchmarks read that first line)."""
+    print(f"serving {srv.url} ({note})", flush=True)
     with srv:
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    ap.add_argument("--task", action="append", default=[], help="answer these tasks' samples truthfully")
+    args = ap.parse_args()
+    truths = truths_of(args.task)
+    serve(OpenAIServer(oracle(truths), latency=args.latency, port=args.port),
+          f"latency {args.latency}s, {len(truths)} known dialogues")
 
 
 if __name__ == "__main__":

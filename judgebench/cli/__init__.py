@@ -13,7 +13,7 @@ import sys
 import typer
 
 from ..errors import InputError, JudgebenchError
-from . import _cache, _check, _generate, _leaderboard, _report, _run, _tasks
+from . import _batches, _cache, _check, _generate, _leaderboard, _report, _run, _tasks
 from ._console import terminal_safe as _terminal_safe
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.command("report")(_report.report)
 app.command("leaderboard")(_leaderboard.leaderboard)
 app.command("check")(_check.check)
 app.command("generate")(_generate.generate)
+app.command("batches")(_batches.batches)
 app.add_typer(_tasks.app, name="tasks")
 app.add_typer(_cache.app, name="cache")
 

@@ -71,12 +71,15 @@ def _print_estimate(config, *, as_json: bool) -> None:
 
     from ._console import stdout_console
 
-    table = Table("judge", "judgments", "already done", "from cache", "calls to make", "prompt tokens",
-                  "answer tokens (est.)", "cost (USD, list price)", title="dry run: nothing was sent")
+    table = Table("judge", "judgments", "already done", "in batches", "from cache", "calls to make", "prompt tokens",
+                  "answer tokens (est.)", "cost (USD, list price)", "cost (USD, batch price)",
+                  title="dry run: nothing was sent")
     for r in rows:
         cost = "unknown price" if not r["priced"] else f"{r['cost_usd']:.4f}"
-        table.add_row(r["judge"], str(r["judgments"]), str(r["done"]), str(r["cached"]), str(r["calls"]),
-                      f"{r['prompt_tokens']:,}", f"{r['completion_tokens']:,}", cost)
+        batch = "unknown price" if r["cost_usd_batch"] is None else f"{r['cost_usd_batch']:.4f}"
+        table.add_row(r["judge"], str(r["judgments"]), str(r["done"]), str(r["in_batches"]), str(r["cached"]), str(r["calls"]),
+                      f"{r['prompt_tokens']:,}", f"{r['completion_tokens']:,}", cost,
+                      batch + (" (batched)" if r["batch"] else ""))
     console = stdout_console()
     console.print(table)
     console.print(f"Answer tokens assume ~{ANSWER_TOKENS} per call (the JSON answer); rationales cost more.")
@@ -108,7 +111,8 @@ def run(
     equivalence_margin: Annotated[Optional[float], typer.Option("--equivalence-margin", min=0.001, help="± margin, in scale points, within which a language counts as rated the same as the baseline (TOST; docs/metrics.md). Default: 1 PHQ-9 point, scaled to other scales by max total / 27.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send no judgment: print how many calls the run would make (after cache and resume), roughly how many tokens, and the price (the judge's price: or litellm's list price). Self-hosted servers are asked what they are (identity endpoints only), as a real run would.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Send no judgment: print how many calls the run would make (after cache and resume), roughly how many tokens, and the price at the judge's own or litellm's list and batch rates. Self-hosted servers are asked what they are (identity endpoints only), as a real run would.")] = False,
+    batch: Annotated[bool, typer.Option("--batch", help="Judge through the provider's batch API (OpenAI-compatible /v1/batches) where the judge's provider has one: half price, answers within 24 h. Batch ids are kept in OUT/batches.json; rerunning with the same --out re-attaches to them. Also `batch: true` per judge in --models-file.")] = False,
 ) -> None:
     """Judge every sample with every model, write the run directory, print per-language metrics.
 
@@ -135,16 +139,20 @@ def run(
         selection={"languages": language, "arms": arm, "limit": limit}, max_retry_wait=max_retry_wait,
         equivalence_margin=equivalence_margin, panels=panels, panel_aggregate=panel_aggregate.value,
         retry_errors=retry_errors,
+        batch=batch,
     )
     if dry_run:
         _print_estimate(config, as_json=as_json)
         return
-    shown = _Progress(console, out, enabled=not quiet and console.is_terminal)
+    shown = _Progress(console, out, enabled=not quiet and console.is_terminal, quiet=quiet)
     try:
-        outcome = execute_run(config, on_start=shown.start, on_done=shown.advance)
+        outcome = execute_run(config, on_start=shown.start, on_done=shown.advance, on_batch=shown.batch)
     except KeyboardInterrupt:
         shown.stop()
         console.print(f"[yellow]interrupted[/]: finished judgments are saved; rerun with --out {esc(out)} to resume")
+        if (out / "batches.json").exists():
+            console.print(f"submitted batches keep running at the provider: the rerun collects them; "
+                          f"`judgebench batches {esc(out)} --cancel` cancels them")
         raise typer.Exit(130) from None
     finally:
         shown.stop()
@@ -208,11 +216,12 @@ def _load_tasks(refs: list[str], *, language: list[str], arm: list[str], limit: 
 class _Progress:
     """One bar per judge with ok / unscored / error counts; nothing when quiet or piped."""
 
-    def __init__(self, console, out: Path, *, enabled: bool):
-        self.console, self.out = console, out
+    def __init__(self, console, out: Path, *, enabled: bool, quiet: bool = False):
+        self.console, self.out, self.quiet = console, out, quiet
         self.progress = _progress(console) if enabled else None
         self.bars: dict[str, int] = {}
         self.counts: dict[str, dict[str, int]] = {}
+        self.batch_seen: dict[str, tuple] = {}
 
     def start(self, jobs, n_done: int) -> None:
         if n_done:
@@ -235,6 +244,17 @@ class _Progress:
         bar = self.bars[rec["model"]]
         speed = self.progress.tasks[bar].speed
         self.progress.update(bar, advance=1, rate=f"{speed:.1f}/s" if speed else "", **c)
+
+    def batch(self, info) -> None:
+        """One line per change of a batch's status or counts (a poll that saw nothing new is quiet)."""
+        seen = (info["status"], info["completed"], info["failed"])
+        if self.quiet or self.batch_seen.get(info["batch_id"]) == seen:
+            return
+        self.batch_seen[info["batch_id"]] = seen
+        minutes, seconds = divmod(int(info["elapsed_s"]), 60)
+        self.console.print(f"[dim]batch {esc(info['batch_id'])} ({esc(info['judge'])}): {esc(info['status'])}, "
+                           f"{info['completed']}/{info['total']} done, {info['failed']} failed, "
+                           f"{minutes}m{seconds:02d}s[/]")
 
     def stop(self) -> None:
         if self.progress is not None:

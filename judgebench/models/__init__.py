@@ -6,8 +6,8 @@ from ._preflight import preflight
 from ._probe import ServerInfo, probe
 from ._resolve import resolve_judges_for_run
 
-__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "ServerInfo", "client", "load_models_config", "load_models_file", "preflight",
-           "probe", "resolve_judges", "resolve_judges_for_run"]
+__all__ = ["DEFAULT_LOCAL_MODEL", "JudgeSpec", "ServerInfo", "batch_api", "client", "load_models_config", "load_models_file",
+           "preflight", "probe", "resolve_judges", "resolve_judges_for_run"]
 
 
 def client():
@@ -16,3 +16,11 @@ def client():
     from . import _client
 
     return _client
+
+
+def batch_api():
+    """The provider batch-API module (``upload``, ``create``, ``retrieve``, ``results``,
+    ``cancel``...); its answers go through the model client, so it also imports litellm."""
+    from . import _batch
+
+    return _batch

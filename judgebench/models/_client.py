@@ -449,7 +449,20 @@ def clean_text(value: Any, *, limit: int = MAX_ANSWER_CHARS) -> tuple[str | None
     return (text[:limit], True) if len(text) > limit else (text, False)
 
 
-def _completion_of(lib, judge: JudgeSpec, response) -> Completion | CallFailure:
+def completion_from_body(judge: JudgeSpec, body: Any, *, batch: bool = False) -> Completion | CallFailure:
+    """A chat completion that arrived as JSON rather than from a call (the body of a batch
+    result line), read through the same defensive path as a direct answer. ``batch`` prices it
+    at the provider's batch rate (``batch_price``)."""
+    lib = _lib()
+    try:
+        if not isinstance(body, dict):
+            raise TypeError(f"the answer is a {type(body).__name__}, not a JSON object")
+        return _completion_of(lib, judge, lib.ModelResponse(**body), batch=batch)
+    except Exception as exc:  # noqa: BLE001 - whatever shape the line had, it is one bad answer
+        return CallFailure("bad_response", redact(f"the batch answer could not be read: {type(exc).__name__}: {exc}")[:500], False)
+
+
+def _completion_of(lib, judge: JudgeSpec, response, *, batch: bool = False) -> Completion | CallFailure:
     """The one defensive path for a 200 answer: required fields, size, valid Unicode."""
     choices = getattr(response, "choices", None) or []
     if not choices:
@@ -466,10 +479,12 @@ def _completion_of(lib, judge: JudgeSpec, response) -> Completion | CallFailure:
         }
     finish, _ = clean_text(getattr(choice, "finish_reason", None), limit=40)
     refusal, _ = clean_text(_refusal(choice), limit=2000)
+    cost = batch_price(judge, usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)) if batch \
+        else _cost(lib, judge, response, usage)
     return Completion(
         text=text,
         usage=usage,
-        cost_usd=_cost(lib, judge, response, usage),
+        cost_usd=cost,
         refusal=refusal,
         finish_reason="length" if cut else finish,
         logprobs=logprobs_of(choice),
@@ -513,6 +528,17 @@ def _cost(lib, judge: JudgeSpec, response, usage: dict[str, int] | None = None) 
         return _own_price(judge, (usage or {}).get("prompt_tokens", 0), (usage or {}).get("completion_tokens", 0))
     if judge.model in _unpriced:
         return None
+    hidden = getattr(response, "_hidden_params", None)
+    if isinstance(hidden, dict) and "response_cost" in hidden:
+        # litellm priced the call already while answering it; pricing it again costs ~1 ms a call.
+        cost = hidden["response_cost"]
+        if cost is None:
+            _unpriced.add(judge.model)
+            return None
+        try:
+            return float(cost)
+        except (TypeError, ValueError):
+            return None
     try:
         return float(lib.completion_cost(completion_response=response))
     except Exception:
@@ -562,3 +588,23 @@ def price(judge: JudgeSpec, prompt_tokens: int, completion_tokens: int) -> float
     except Exception:
         return None
     return float(p + c)
+
+
+def batch_price(judge: JudgeSpec, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """USD for that many tokens at the provider's batch rate: litellm's ``*_cost_per_token_batches``
+    where its price map has them, else half the list price (what OpenAI and Anthropic charge
+    for batches); half the judge's own price when the models file gives one; None when neither
+    has a price."""
+    if judge.is_local:
+        return 0.0
+    if judge.price:
+        return _own_price(judge, prompt_tokens, completion_tokens) / 2
+    try:
+        info = _lib().get_model_info(model=judge.model)
+        rate_in, rate_out = info.get("input_cost_per_token_batches"), info.get("output_cost_per_token_batches")
+        if rate_in is not None and rate_out is not None:
+            return float(prompt_tokens * rate_in + completion_tokens * rate_out)
+    except Exception:  # noqa: BLE001 - an unknown model falls through to the list price (or None)
+        pass
+    listed = price(judge, prompt_tokens, completion_tokens)
+    return None if listed is None else listed / 2

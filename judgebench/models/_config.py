@@ -51,6 +51,8 @@ class JudgeSpec:
     ``off``); None: ``auto`` decided by litellm's data at the first call."""
     resolution: dict[str, Any] | None = field(default=None, hash=False, compare=False)
     """How the run settled structured output and concurrency (recorded in run.json)."""
+    batch: bool = False
+    """Judge through the provider's batch API (half price, up to 24 h) instead of direct calls."""
 
     @property
     def cache_endpoint(self) -> str | None:
@@ -79,6 +81,7 @@ class JudgeSpec:
             "resolved": self.resolution,
             "deployments": [{**public_params(d), "api_base": public_url(d.get("api_base"))} for d in self.deployments],
             "scoring": self.scoring,
+            "batch": self.batch,
         }
 
 
@@ -115,6 +118,7 @@ def _schema():
         scoring: Scoring = Field(default="point", description="point, logprob, sample or auto (probability-weighted scores).")
         slots: PositiveInt | None = Field(default=None, description="Requests the server(s) work on at once; the default concurrency.")
         price: Price | None = Field(default=None, description="Price per million tokens, for models litellm has no price for.")
+        batch: bool = Field(default=False, description="Judge through the provider's batch API (OpenAI-compatible or Anthropic).")
 
     class File(Strict):
         judges: dict[str, Judge] = Field(description="Judge name -> settings.")
@@ -144,7 +148,7 @@ def _judges(spec) -> dict[str, JudgeSpec]:
             structured_output=j.structured_output, timeout=float(j.timeout), max_retries=j.max_retries,
             deployments=tuple(d.model_dump(exclude_none=True) for d in j.deployments), scoring=j.scoring,
             slots=j.slots, concurrency_given="concurrency" in j.model_fields_set,
-            price=j.price.model_dump() if j.price else None,
+            price=j.price.model_dump() if j.price else None, batch=j.batch,
         )
         for name, j in spec.judges.items()
     }

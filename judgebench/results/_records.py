@@ -40,9 +40,10 @@ class _Base(BaseModel):
     cached: bool = Field(description="Answered from the response cache.")
     latency_s: Optional[float] = Field(description="Seconds the call took (of the original call when cached).")
     usage: Optional[dict[str, int]] = Field(description="prompt_tokens and completion_tokens, when the provider reported them.")
-    cost_usd: Optional[float] = Field(description="litellm's list price of the call; null when the model is unpriced.")
-    attempts: int = Field(ge=0, description="Calls made for this judgment (0 when cached).")
+    cost_usd: Optional[float] = Field(description="litellm's list price of the call (its batch price when a batch answered); null when the model is unpriced.")
+    attempts: int = Field(ge=0, description="Calls made for this judgment (0 when cached; a batch line counts as one).")
     deployment: Optional[str] = Field(default=None, description="For a judge with several deployments (a fleet): the api_base of the replica that answered, without credentials; absent otherwise.")
+    batch_id: Optional[str] = Field(default=None, description="The provider batch that answered (runs with --batch); absent for direct calls.")
 
 
 class PointJudgment(_Base):
@@ -77,7 +78,7 @@ class PairJudgment(_Base):
 
 JudgmentRecord = Union[PointJudgment, PairJudgment]
 _OPTIONAL = ("true_items_range", "hidden_items", "scoring", "pred_items_dist", "pred_total_expected", "true_ratings",
-             "deployment")
+             "deployment", "batch_id")
 
 
 def record_json(record: JudgmentRecord | dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from ..redaction import redact
 RUN_FILE = "run.json"
 SAMPLES_FILE = "samples.jsonl"
 METRICS_FILE = "metrics.json"
+BATCHES_FILE = "batches.json"
 LOCK_FILE = ".lock"
 
 
@@ -92,6 +93,7 @@ class RunStore:
         self.samples_path = directory / SAMPLES_FILE
         self.run_path = directory / RUN_FILE
         self.metrics_path = directory / METRICS_FILE
+        self.batches_path = directory / BATCHES_FILE
         self._fd: int | None = None
         self._lock_fd: int | None = None
 
@@ -104,7 +106,7 @@ class RunStore:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(f"--out {self.directory}: cannot create directory: {e.strerror}") from None
-        for path in (self.samples_path, self.run_path, self.metrics_path):
+        for path in (self.samples_path, self.run_path, self.metrics_path, self.batches_path):
             if path.is_symlink():
                 raise InputError(f"{path}: is a symbolic link; judgebench writes only real files in a run "
                                  "directory (remove the link or choose another --out)")
@@ -134,6 +136,25 @@ class RunStore:
 
     def write_run(self, run: dict[str, Any]) -> None:
         write_json_atomic(self.run_path, run)
+
+    def read_batches(self) -> dict[str, Any]:
+        """batches.json: the provider batches of this run (``{"batches": [...]}``)."""
+        data = read_json(self.batches_path) if self.batches_path.exists() else {"batches": []}
+        if not isinstance(data, dict) or not isinstance(data.get("batches"), list):
+            raise InputError(f"{self.batches_path}: not a judgebench batches file (no 'batches' list); "
+                             "restore it, or remove it after cancelling its batches with the provider")
+        for i, entry in enumerate(data["batches"]):
+            requests = entry.get("requests") if isinstance(entry, dict) else None
+            if not isinstance(requests, dict) or not isinstance(entry.get("judge"), str) or not all(
+                    isinstance(v, list) and len(v) == 3 and isinstance(v[0], str) and isinstance(v[1], str)
+                    and isinstance(v[2], int) for v in requests.values()):
+                raise InputError(f"{self.batches_path}: batches[{i}]: not a batch of this run (needs 'judge' and "
+                                 "'requests': {custom_id: [task, sample_id, repeat]}); restore the file")
+        return data
+
+    def write_batches(self, data: dict[str, Any]) -> None:
+        """Atomically: a kill mid-write must never lose the id of a batch that is being paid for."""
+        write_json_atomic(self.batches_path, data)
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
         write_json_atomic(self.metrics_path, metrics)

@@ -1,5 +1,6 @@
 """The cached async judge runner."""
 
+from ._batch import list_batches
 from ._cache import ResponseCache, cache_key, cache_stats, clear_cache, default_cache_dir
 from ._call import cached_call, call_key
 from ._estimate import ANSWER_TOKENS, estimate_run
@@ -8,6 +9,7 @@ from ._run import RunConfig, RunOutcome, check_run_rules, execute_run, plan_jobs
 __all__ = [
     "ANSWER_TOKENS",
     "estimate_run",
+    "list_batches",
     "ResponseCache",
     "RunConfig",
     "RunOutcome",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..results import RunStore
+from ._batch import batched_judges, open_batches, submitted
 from ._cache import ResponseCache
 from ._execute import Executor, Sampling
 from ._retry import Backoff
@@ -15,8 +16,10 @@ ANSWER_TOKENS = 40
 
 
 def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
-    """Per judge: judgments planned, already done (resume), served by the cache, calls to make,
-    prompt and answer tokens of those calls, and litellm's list price for them."""
+    """Per judge: judgments planned, already done (resume), waiting in batches submitted earlier,
+    served by the cache, calls to make, prompt and answer tokens of those calls, and their price
+    at the judge's own or litellm's list and batch rates (``batch``: whether this run would batch
+    the judge)."""
     import asyncio
     from dataclasses import replace
 
@@ -29,6 +32,7 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
 
     store = RunStore(config.out)
     done = store.done_keys() if config.out.exists() else set()
+    in_batches = submitted(open_batches(store)) if config.out.exists() else set()
     cache = ResponseCache(config.cache_dir if config.cache_dir and config.cache_dir.exists() else None)
     executor = Executor(store=store, cache=cache, sampling=Sampling(config.temperature, config.max_tokens),
                         backoff=Backoff())
@@ -37,11 +41,14 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
     try:
         for job in plan_jobs(config):
             row = out.setdefault(job.judge.name, {"judge": job.judge.name, "model": job.judge.model, "judgments": 0,
-                                                  "done": 0, "cached": 0, "calls": 0, "prompt_tokens": 0,
+                                                  "done": 0, "in_batches": 0, "cached": 0, "calls": 0, "prompt_tokens": 0,
                                                   "completion_tokens": 0, "cost_usd": 0.0, "priced": True})
             row["judgments"] += 1
             if job.key in done:
                 row["done"] += 1
+                continue
+            if job.key in in_batches:  # submitted by an earlier attempt: the rerun re-attaches
+                row["in_batches"] += 1
                 continue
             messages, _, key = executor.request(job)
             if cache.get(key) is not None:
@@ -55,8 +62,12 @@ def estimate_run(config: RunConfig) -> list[dict[str, Any]]:
             row["completion_tokens"] += ANSWER_TOKENS
     finally:
         cache.close()
+    batched = batched_judges(config.judges, batch_all=config.batch)
     for row in out.values():
         judge = next(j for j in config.judges if j.name == row["judge"])
         cost = 0.0 if row["calls"] == 0 else _client.price(judge, row["prompt_tokens"], row["completion_tokens"])
         row["cost_usd"], row["priced"] = (cost, True) if cost is not None else (None, False)
+        row["cost_usd_batch"] = 0.0 if row["calls"] == 0 else _client.batch_price(
+            judge, row["prompt_tokens"], row["completion_tokens"])
+        row["batch"] = judge.name in batched
     return list(out.values())

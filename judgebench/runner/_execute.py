@@ -69,7 +69,7 @@ def _truth_choice(pair: Pair) -> str:
 
 
 def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attempts, flags=(),
-            probabilistic: dict[str, Any] | None = None, deployment=None) -> dict[str, Any]:
+            probabilistic: dict[str, Any] | None = None, deployment=None, batch_id=None) -> dict[str, Any]:
     """The samples.jsonl line of one judgment, built through its typed record."""
     item = job.item
     common = dict(
@@ -77,6 +77,7 @@ def _record(job: Job, result, *, raw, error, cached, latency, usage, cost, attem
         repeat=job.repeat, status=_status(result), raw=raw, error=error, flags=list(flags), cached=cached,
         latency_s=round(latency, 4) if latency is not None else None, usage=usage, cost_usd=cost, attempts=attempts,
         deployment=deployment,
+        batch_id=batch_id,
     )
     if isinstance(item, Pair):
         record = PairJudgment(
@@ -189,6 +190,24 @@ class Executor:
         )
         return list(prompt.messages), sampling, key
 
+    def response_format(self, job: Job) -> dict | None:
+        """The structured-output setting of a judge's calls (resolved once per judge, and said in
+        run.log)."""
+        judge = job.judge
+        if judge.name not in self._formats:
+            schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
+            self._formats[judge.name] = self._client.response_format_for(judge, schema)
+            self.used[judge.name] = self._client.mechanism_of(judge, self._formats[judge.name])
+            log.info("judge %s: structured output %s", judge.name, self.used[judge.name])
+        return self._formats[judge.name]
+
+    def call_sampling(self, job: Job, sampling: dict[str, Any]) -> dict[str, Any]:
+        """The sampling parameters of a call (direct or in a batch line): with probabilistic
+        scoring, also the log-probability request."""
+        if _probabilistic(job):
+            return {**sampling, **self._client.scoring_params(job.judge)}
+        return sampling
+
     async def judge(self, job: Job) -> dict[str, Any]:
         judge = job.judge
         messages, sampling, key = self.request(job)
@@ -199,16 +218,10 @@ class Executor:
                 return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
             except Exception as exc:  # noqa: BLE001 - an unreadable entry is a miss, never a crash
                 log.warning("cache entry for %s unreadable (%s: %s): asking again", job.item.id, type(exc).__name__, exc)
-        if judge.name not in self._formats:
-            schema = PAIR_SCHEMA if job.task.mode == "pairwise" else response_schema(job.task.scale)
-            self._formats[judge.name] = self._client.response_format_for(judge, schema)
-            self.used[judge.name] = self._client.mechanism_of(judge, self._formats[judge.name])
-            log.info("judge %s: structured output %s", judge.name, self.used[judge.name])
-        if _probabilistic(job):
-            sampling = {**sampling, **self._client.scoring_params(judge)}
+        sampling = self.call_sampling(job, sampling)
         started = time.perf_counter()
         result, attempts = await call_with_retries(
-            judge, messages, sampling=sampling, response_format=self._formats[judge.name],
+            judge, messages, sampling=sampling, response_format=self.response_format(job),
             backoff=self.backoff, label=job.item.id,
         )
         latency = time.perf_counter() - started
@@ -221,7 +234,7 @@ class Executor:
         self.cache.set(key, {"completion": redact_obj(result.to_cache()), "latency_s": latency})
         return self._score(job, result, cached=False, latency=latency, attempts=attempts)
 
-    def _score(self, job: Job, completion, *, cached: bool, latency, attempts: int) -> dict[str, Any]:
+    def _score(self, job: Job, completion, *, cached: bool, latency, attempts: int, batch_id=None) -> dict[str, Any]:
         if completion.refusal:
             parsed = Refused(f"provider_refusal: {completion.refusal}")
         else:
@@ -239,7 +252,7 @@ class Executor:
         return _record(
             job, parsed, raw=completion.text, error=error, cached=cached, latency=latency,
             usage=completion.usage or None, cost=completion.cost_usd, attempts=attempts, flags=flags,
-            probabilistic=fields, deployment=completion.deployment,
+            probabilistic=fields, deployment=completion.deployment, batch_id=batch_id,
         )
 
     async def run(self, jobs: list[Job]) -> None:

@@ -15,6 +15,7 @@ from ..models import JudgeSpec, preflight, resolve_judges_for_run
 from ..results import RunStore, job_key
 from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
+from ._batch import batched_judges, run_jobs
 from ._execute import Executor, Job, Sampling, prompt_builder
 from ._retry import Backoff
 
@@ -45,6 +46,8 @@ class RunConfig:
     scaled by the scale's range)."""
     retry_errors: bool = False
     """On resume, ask again the judgments recorded as ``error`` (the new line supersedes the old)."""
+    batch: bool = False
+    """``--batch``: judges whose provider has a batch API are judged through it."""
 
 
 @dataclass
@@ -183,12 +186,14 @@ def execute_run(
     *,
     on_start: Callable[[list[Job], int], None] = lambda jobs, done: None,
     on_done: Callable[[dict[str, Any]], None] = lambda rec: None,
+    on_batch: Callable[[dict[str, Any]], None] = lambda info: None,
 ) -> RunOutcome:
-    """Run (or resume) the judgments of ``config`` and write the run directory."""
+    """Run (or resume) the judgments of ``config`` and write the run directory. ``on_batch``
+    hears each poll of a provider batch (id, judge, status, counts, elapsed seconds)."""
     store = RunStore(config.out)
     store.prepare()  # takes the directory's lock, held until the run's files are all written
     try:
-        return _execute(config, store, on_start=on_start, on_done=on_done)
+        return _execute(config, store, on_start=on_start, on_done=on_done, on_batch=on_batch)
     finally:
         store.close()
 
@@ -204,11 +209,12 @@ def check_run_rules(tasks: list[Task]) -> None:
         raise InputError("--task: the same task given twice")
 
 
-def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOutcome:
+def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch) -> RunOutcome:
     from .. import __version__
     from ..metrics import run_metrics
 
     check_run_rules(config.tasks)
+    batched = batched_judges(config.judges, batch_all=config.batch)
 
     run: dict[str, Any] = {
         "run_id": config.out.name or uuid.uuid4().hex[:8],
@@ -265,7 +271,7 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done) -> RunOut
     )
     on_start(jobs, len(done))
     try:
-        asyncio.run(executor.run(jobs))
+        asyncio.run(run_jobs(executor, store, jobs, batched=batched, on_batch=on_batch))
     finally:
         store.close_journal()
         cache.close()
