@@ -209,14 +209,11 @@ def check_run_rules(tasks: list[Task]) -> None:
         raise InputError("--task: the same task given twice")
 
 
-def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch) -> RunOutcome:
+def _run_description(config: RunConfig) -> dict[str, Any]:
+    """run.json: what was asked, never a secret (judges describe themselves without keys)."""
     from .. import __version__
-    from ..metrics import run_metrics
 
-    check_run_rules(config.tasks)
-    batched = batched_judges(config.judges, batch_all=config.batch)
-
-    run: dict[str, Any] = {
+    return {
         "run_id": config.out.name or uuid.uuid4().hex[:8],
         "started_at": _now(),
         "finished_at": None,
@@ -234,6 +231,11 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch)
         "selection": config.selection,
         "cache": config.cache_dir is not None,
     }
+
+
+def _pending_jobs(config: RunConfig, store: RunStore, run: dict[str, Any]):
+    """Resume checks, then the jobs still to do with their judges resolved for this run (server
+    probes, structured output, concurrency). Returns (planned, done, jobs, resolved judges)."""
     existing = store.read_run()
     if existing:
         _check_resumable(existing, run, config.out)
@@ -250,7 +252,13 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch)
     resolved = {j.name: j for j in asyncio.run(resolve_judges_for_run(pending))}
     jobs = [replace(j, judge=resolved[j.judge.name]) for j in jobs]
     run["models"] = [(resolved.get(j.name) or j).describe() for j in config.judges]
-    store.write_run(run)
+    return planned, done, jobs, resolved
+
+
+def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: dict[str, JudgeSpec], *,
+                done: int, on_start, on_done, on_batch) -> tuple[Executor, int]:
+    """Make the judgments (direct calls and provider batches), journaling each as it ends.
+    Returns the executor (what each judge used) and how many answers came from the cache."""
     handler = _file_logger(config.out)
     for judge in resolved.values():
         logging.getLogger("judgebench.runner").info("judge %s: %s", judge.name, describe_resolution(judge))
@@ -269,7 +277,8 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch)
         backoff=Backoff.from_env(max_wait=config.max_retry_wait),
         on_done=counted,
     )
-    on_start(jobs, len(done))
+    on_start(jobs, done)
+    batched = batched_judges(config.judges, batch_all=config.batch)
     try:
         asyncio.run(run_jobs(executor, store, jobs, batched=batched, on_batch=on_batch))
     finally:
@@ -277,12 +286,15 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch)
         cache.close()
         logging.getLogger("judgebench").removeHandler(handler)
         handler.close()
-    wanted = {j.key for j in planned}
-    records = [r for r in store.iter_records() if job_key(r) in wanted]
+    return executor, from_cache
+
+
+def _run_metrics(config: RunConfig, run: dict[str, Any], records: list[dict[str, Any]]) -> RunMetrics:
+    """The metrics of the run's records, with what they were measured on and what they cost."""
+    from ..metrics import Provenance, Usage, pairwise_run_metrics, run_metrics
+
     task0 = config.tasks[0]
     if task0.mode == "pairwise":
-        from ..metrics import pairwise_run_metrics
-
         metrics = pairwise_run_metrics(
             records, scale=task0.scale, baseline_language=task0.baseline_language, run_id=run["run_id"]
         )
@@ -292,9 +304,7 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch)
             equivalence_margin=config.equivalence_margin, panels=config.panels,
             panel_aggregate=config.panel_aggregate,
         )
-    from ..metrics import Provenance, Usage
-
-    metrics = metrics.model_copy(update={
+    return metrics.model_copy(update={
         # What the numbers were measured on, so a metrics file alone can be checked for comparability.
         "provenance": Provenance(
             tasks=[{"name": t["name"], "content_hash": t["content_hash"]} for t in run["tasks"]],
@@ -306,6 +316,18 @@ def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch)
         "usage": {name: Usage(**u) for name, u in usage_totals(records).items()},
         "scale_def": asdict(task0.scale),  # so reports work for scales defined in task.yaml
     })
+
+
+def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch) -> RunOutcome:
+    check_run_rules(config.tasks)
+    run = _run_description(config)
+    planned, done, jobs, resolved = _pending_jobs(config, store, run)
+    store.write_run(run)
+    executor, from_cache = _judge_jobs(config, store, jobs, resolved, done=len(done),
+                                       on_start=on_start, on_done=on_done, on_batch=on_batch)
+    wanted = {j.key for j in planned}
+    records = [r for r in store.iter_records() if job_key(r) in wanted]
+    metrics = _run_metrics(config, run, records)
     store.write_metrics(metrics.to_json())
     run["finished_at"] = _now()
     store.write_run(run)
