@@ -95,7 +95,8 @@ def test_kill_while_polling_then_resume_creates_each_batch_once(fast, tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert len(srv.batches) == 4 and not (out / "samples.jsonl").exists()
-        assert [len(b["lines"]) for b in srv.batches.values()] == [5, 5, 5, 1]
+        # chunks are submitted concurrently: their creation order is not fixed
+        assert sorted(len(b["lines"]) for b in srv.batches.values()) == [1, 5, 5, 5]
         est = subprocess.run([*cmd, "--dry-run", "--json"], cwd=REPO, env=env, capture_output=True, text=True)
         (row,) = json.loads(est.stdout)["judges"]
         assert (row["in_batches"], row["calls"], row["done"]) == (16, 0, 0)  # already paid for: not counted again
