@@ -256,7 +256,7 @@ def _pending_jobs(config: RunConfig, store: RunStore, run: dict[str, Any]):
 
 
 def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: dict[str, JudgeSpec], *,
-                done: int, on_start, on_done, on_batch) -> tuple[Executor, int]:
+                batched: set[str], done: int, on_start, on_done, on_batch) -> tuple[Executor, int]:
     """Make the judgments (direct calls and provider batches), journaling each as it ends.
     Returns the executor (what each judge used) and how many answers came from the cache."""
     handler = _file_logger(config.out)
@@ -278,7 +278,6 @@ def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: d
         on_done=counted,
     )
     on_start(jobs, done)
-    batched = batched_judges(config.judges, batch_all=config.batch)
     try:
         asyncio.run(run_jobs(executor, store, jobs, batched=batched, on_batch=on_batch))
     finally:
@@ -320,10 +319,11 @@ def _run_metrics(config: RunConfig, run: dict[str, Any], records: list[dict[str,
 
 def _execute(config: RunConfig, store: RunStore, *, on_start, on_done, on_batch) -> RunOutcome:
     check_run_rules(config.tasks)
+    batched = batched_judges(config.judges, batch_all=config.batch)  # refuses batch: true without a batch API
     run = _run_description(config)
     planned, done, jobs, resolved = _pending_jobs(config, store, run)
     store.write_run(run)
-    executor, from_cache = _judge_jobs(config, store, jobs, resolved, done=len(done),
+    executor, from_cache = _judge_jobs(config, store, jobs, resolved, batched=batched, done=len(done),
                                        on_start=on_start, on_done=on_done, on_batch=on_batch)
     wanted = {j.key for j in planned}
     records = [r for r in store.iter_records() if job_key(r) in wanted]
