@@ -125,6 +125,19 @@ def _model_block(df, *, scale: Scale, baseline: str, n_resamples: int, seed: int
     return block
 
 
+def _with_panels(df, panels: dict[str, list[str]], *, aggregate: Aggregate, n_items: int):
+    """The judgments plus one virtual judge per panel (its members' aggregate per sample)."""
+    if aggregate not in ("median", "mean"):
+        raise ValueError(f"panel_aggregate must be median or mean, got {aggregate!r}")
+    if not panels:
+        return df
+    import pandas as pd
+
+    check_panels(panels, sorted(str(m) for m in df["model"].unique()))
+    return pd.concat([df, *(panel_frame(df, name=name, members=members, aggregate=aggregate, n_items=n_items)
+                            for name, members in panels.items())], ignore_index=True)
+
+
 def run_metrics(
     records: list[dict[str, Any]],
     /,
@@ -154,16 +167,8 @@ def run_metrics(
     df = records_frame(records)
     check_judgments(df)
     panels = {str(k): [str(m) for m in v] for k, v in (panels or {}).items()}
-    if panel_aggregate not in ("median", "mean"):
-        raise ValueError(f"panel_aggregate must be median or mean, got {panel_aggregate!r}")
     judged = df
-    if panels:
-        import pandas as pd
-
-        check_panels(panels, sorted(str(m) for m in df["model"].unique()))
-        df = pd.concat([df, *(panel_frame(df, name=name, members=members, aggregate=panel_aggregate,
-                                          n_items=scale.n_items) for name, members in panels.items())],
-                       ignore_index=True)
+    df = _with_panels(df, panels, aggregate=panel_aggregate, n_items=scale.n_items)
     df = attach_items(df, n_items=scale.n_items)
     if equivalence_margin is not None and not equivalence_margin > 0:
         raise ValueError(f"equivalence_margin must be > 0, got {equivalence_margin}")
