@@ -95,8 +95,8 @@ def metric_rows(metrics: RunMetrics) -> list[dict[str, Any]]:
     for model, block in metrics.models.items():
         for lang, m, cons in block.groups():
             row: dict[str, Any] = {"model": model, "language": lang}
-            data = m.to_json()
             if metrics.mode == "pairwise":
+                data = m.to_json()
                 row.update({k: data.get(k) for k, _ in PAIRWISE_COLUMNS if k not in ("language", "agreement")})
                 row["agreement"] = cons.agreement if cons else None
                 rows.append(row)
