@@ -320,6 +320,43 @@ def _small_disk(path, size: str):
     return path
 
 
+_SIBLINGS_FAIL_TOO = """
+import asyncio
+from judgebench._aio import gather_or_stop
+
+async def worker(n):
+    try:
+        await asyncio.sleep(10)
+    except asyncio.CancelledError:
+        pass  # as a library that turns a cancellation into an answer does
+    raise OSError(f"no space left on device ({n})")  # its next journal write
+
+async def first():
+    await asyncio.sleep(0.05)
+    raise OSError("no space left on device (0)")
+
+async def main():
+    await gather_or_stop(first(), worker(1), worker(2))
+
+try:
+    asyncio.run(main())
+except OSError as e:
+    print("stopped:", e)
+"""
+
+
+def test_when_one_worker_hits_a_full_disk_its_siblings_stop_without_a_traceback():
+    """Seen in CI: a full disk failed several journal writes at once, and asyncio.run printed the
+    other workers' tracebacks at shutdown under the one clean line. The first error must stop the
+    siblings and every sibling's error must be collected."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _SIBLINGS_FAIL_TOO], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "stopped: no space left on device (0)"
+    assert proc.stderr == ""
+
+
 def test_a_full_disk_stops_the_run_cleanly_and_resume_loses_nothing(judgebench, truth_server, tmp_path):
     """The run directory on a 16 KB filesystem: the journal fills it mid-run. The run stops
     with exit 2 and one line naming the file and what to do (no traceback), leaves no torn line,

@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from .._aio import gather_or_stop
 from ..errors import BatchAPIError, InputError
 from ..models import JudgeSpec, batch_api, client
 from ..redaction import public_url, redact_obj
@@ -98,7 +99,7 @@ async def run_jobs(executor: Executor, store: RunStore, jobs: list[Job], *, batc
     batches = _Batches(executor, store, state, {j.key: j for j in jobs}, on_batch)
     for name, group in fresh.items():
         open_entries += batches.plan(judges[name], group)
-    await asyncio.gather(executor.run(direct), *(batches.follow(judges[e["judge"]], e) for e in open_entries))
+    await gather_or_stop(executor.run(direct), *(batches.follow(judges[e["judge"]], e) for e in open_entries))
 
 
 class _Batches:
@@ -266,7 +267,7 @@ class _Batches:
                     rec["attempts"] += 1
                 self._append(rec)
 
-        await asyncio.gather(*(direct(job, failed) for job, failed in redo))
+        await gather_or_stop(*(direct(job, failed) for job, failed in redo))
         entry["collected_at"] = _now()
         async with self.lock:
             self.save()

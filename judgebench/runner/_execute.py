@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .._aio import gather_or_stop
 from ..models import JudgeSpec
 from ..parsing import Choice, Judgment, Refused, parse_choice, parse_judgment
 from ..prompts import PAIR_SCHEMA, PairPromptBuilder, PromptBuilder, response_schema
@@ -281,4 +281,4 @@ class Executor:
             for name, judge in judges.items()
             for _ in range(min(judge.concurrency, len(queues[name])))
         ]
-        await asyncio.gather(*workers)
+        await gather_or_stop(*workers)
