@@ -1,12 +1,13 @@
 """Throughput of judgebench against a local OpenAI-compatible server with fixed latency.
 
-    python bench/run_throughput.py [--latency 0.1] [--concurrency 64] [--repeats 8] [--rounds 3]
+    python bench/run_throughput.py [--latency 0.1] [--concurrency 64] [--repeats 8] [--rounds 3] [--workers N]
 
 The server runs in its own process. Prints judgments/s for: the ideal (concurrency / latency),
-a bare loop of litellm.acompletion calls at the same concurrency, judgebench's runner in
-process (cache, parsing, journaling; from the first request to the last line written), and the
-`judgebench run` command end to end (including start-up and metrics); then the time of a fully
-cached re-run. The bare loop and the runner alternate for ``--rounds`` rounds after a warm-up
+a bare loop of litellm.acompletion calls at the same concurrency, judgebench's runner called
+from Python (cache, parsing, journaling, call workers; from the first request to the last line
+written), and the `judgebench run` command end to end (including start-up and metrics); then the
+time of a fully cached re-run. The runner chooses its call workers as `judgebench run` does
+(``--workers 0`` measures it in one process). The bare loop and the runner alternate for ``--rounds`` rounds after a warm-up
 (on a shared machine the load changes between runs), and the ratio of their medians is printed
 with the share of the ideal. Run by hand; not part of the test suite.
 """
@@ -58,14 +59,14 @@ async def bare_loop(url: str, messages_list: list, concurrency: int) -> float:
     return time.perf_counter() - t
 
 
-def runner_in_process(url: str, concurrency: int, repeats: int, tmp: str) -> float:
+def runner_in_process(url: str, concurrency: int, repeats: int, tmp: str, workers: int | None = None) -> float:
     from judgebench.models import resolve_judges
     from judgebench.runner import RunConfig, execute_run
     from judgebench.tasks import load_task
 
     judges = resolve_judges(["openai/bench"], named={}, api_base=url, concurrency=concurrency)
     config = RunConfig(tasks=[load_task("phq9-multilingual")], judges=judges, out=Path(tmp) / "inproc",
-                       repeats=repeats, cache_dir=Path(tmp) / "inproc-cache")
+                       repeats=repeats, cache_dir=Path(tmp) / "inproc-cache", workers=workers)
     marks: dict[str, float] = {}
     execute_run(config, on_start=lambda jobs, done: marks.setdefault("start", time.perf_counter()),
                 on_done=lambda rec: marks.__setitem__("end", time.perf_counter()))
@@ -78,6 +79,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=8, help="repeats of the 280-sample bundled task")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the bare loop and the runner")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="the runner's call workers (default: judgebench's own choice; 0: every call in one process)")
     args = ap.parse_args()
 
     from judgebench.prompts import PromptBuilder
@@ -87,7 +90,11 @@ def main() -> None:
     n = len(task.samples) * args.repeats
     builder = PromptBuilder(task.scale)
     messages = [list(builder.build(s).messages) for s in task.samples] * args.repeats
-    print(f"{n} judgments, latency {args.latency}s, concurrency {args.concurrency}, {os.cpu_count()} cores")
+    from judgebench.runner import auto_workers
+
+    workers = auto_workers(n) if args.workers is None else args.workers
+    print(f"{n} judgments, latency {args.latency}s, concurrency {args.concurrency}, {os.cpu_count()} cores, "
+          f"{workers} call workers")
     print(f"ideal:                  {args.concurrency / args.latency:8.1f} judgments/s")
     server, url = _start_server(args.latency)
     try:
@@ -97,7 +104,7 @@ def main() -> None:
             for r in range(args.rounds):
                 secs = asyncio.run(bare_loop(url, messages, args.concurrency))
                 bare.append(n / secs)
-                secs = runner_in_process(url, args.concurrency, args.repeats, f"{tmp}/round{r}")
+                secs = runner_in_process(url, args.concurrency, args.repeats, f"{tmp}/round{r}", args.workers)
                 ours.append(n / secs)
                 print(f"round {r + 1}: bare litellm loop {bare[-1]:7.1f}/s, judgebench runner {ours[-1]:7.1f}/s")
         b, o = statistics.median(bare), statistics.median(ours)
@@ -108,6 +115,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "JUDGEBENCH_CACHE_DIR": f"{tmp}/cache"}
             cmd = [sys.executable, "-m", "judgebench", "run", "--model", "openai/bench", "--api-base", url,
+                   *(["--workers", str(args.workers)] if args.workers is not None else []),
                    "--concurrency", str(args.concurrency), "--repeats", str(args.repeats), "--quiet", "--json"]
             t = time.perf_counter()
             subprocess.run([*cmd, "--out", f"{tmp}/run1"], env=env, check=True, stdout=subprocess.DEVNULL)

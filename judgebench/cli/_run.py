@@ -113,6 +113,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Send no judgment: print how many calls the run would make (after cache and resume), roughly how many tokens, and the price at the judge's own or litellm's list and batch rates. Self-hosted servers are asked what they are (identity endpoints only), as a real run would.")] = False,
     batch: Annotated[bool, typer.Option("--batch", help="Judge through the provider's batch API (OpenAI-compatible /v1/batches) where the judge's provider has one: half price, answers within 24 h. Batch ids are kept in OUT/batches.json; rerunning with the same --out re-attaches to them. Also `batch: true` per judge in --models-file.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=0, max=64, help="Processes that make the remote calls. litellm spends ~6 ms of CPU on each call, so one process tops out near 150 calls/s against a fast server. Default: one per core (at most 8) when the run has 500 or more remote judgments to make, else none; 0 makes every call in this process. The embedded judge always runs in this process.")] = None,
 ) -> None:
     """Judge every sample with every model, write the run directory, print per-language metrics.
 
@@ -140,6 +141,7 @@ def run(
         equivalence_margin=equivalence_margin, panels=panels, panel_aggregate=panel_aggregate.value,
         retry_errors=retry_errors,
         batch=batch,
+        workers=workers,
     )
     if dry_run:
         _print_estimate(config, as_json=as_json)

@@ -95,6 +95,12 @@ def _lib():
     return _litellm
 
 
+def warm_up() -> None:
+    """Import litellm now rather than at the first call (a call worker does this before it says
+    it is ready, so no call waits seconds for an import)."""
+    _lib()
+
+
 def _make_local_handler(base):
     """The embedded llama.cpp judge as a litellm custom provider."""
 

@@ -16,6 +16,7 @@ from ..results import PairJudgment, PointJudgment, RunStore, record_json
 from ..redaction import public_params, redact_obj
 from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
+from ._pool import CallPool
 from ._retry import Backoff, call_with_retries
 
 log = logging.getLogger("judgebench.runner")
@@ -143,6 +144,7 @@ class Executor:
         sampling: Sampling,
         backoff: Backoff,
         on_done: Callable[[dict[str, Any]], None] = lambda rec: None,
+        pool: CallPool | None = None,
     ):
         from ..models import client
 
@@ -152,6 +154,8 @@ class Executor:
         self.sampling = sampling
         self.backoff = backoff
         self.on_done = on_done
+        self.pool = pool
+        """Worker processes for remote judges' calls (None: every call in this process)."""
         self._builders: dict[str, PromptBuilder] = {}
         self._formats: dict[str, dict | None] = {}
         self.used: dict[str, str] = {}
@@ -209,7 +213,6 @@ class Executor:
         return sampling
 
     async def judge(self, job: Job) -> dict[str, Any]:
-        judge = job.judge
         messages, sampling, key = self.request(job)
         hit = self.cache.get(key)
         if hit is not None:
@@ -218,13 +221,7 @@ class Executor:
                 return self._score(job, completion, cached=True, latency=hit.get("latency_s"), attempts=0)
             except Exception as exc:  # noqa: BLE001 - an unreadable entry is a miss, never a crash
                 log.warning("cache entry for %s unreadable (%s: %s): asking again", job.item.id, type(exc).__name__, exc)
-        sampling = self.call_sampling(job, sampling)
-        started = time.perf_counter()
-        result, attempts = await call_with_retries(
-            judge, messages, sampling=sampling, response_format=self.response_format(job),
-            backoff=self.backoff, label=job.item.id,
-        )
-        latency = time.perf_counter() - started
+        result, attempts, latency = await self._call(job, messages, self.call_sampling(job, sampling))
         if isinstance(result, self._client.CallFailure):
             return _record(
                 job, None, raw=None, error=f"{result.kind}: {result.message}", cached=False,
@@ -233,6 +230,18 @@ class Executor:
         # Only answers are cached: a failed call is asked again next time.
         self.cache.set(key, {"completion": redact_obj(result.to_cache()), "latency_s": latency})
         return self._score(job, result, cached=False, latency=latency, attempts=attempts)
+
+    async def _call(self, job: Job, messages: list[dict[str, str]], sampling: dict[str, Any]):
+        """``(result, attempts, latency_s)`` of one call with its retries: in a worker process when the
+        run has them (the embedded judge's model lives in this process), else here."""
+        how = dict(sampling=sampling, response_format=self.response_format(job), backoff=self.backoff, label=job.item.id)
+        if self.pool is not None and not job.judge.is_local:
+            answer = await self.pool.call(job.judge, messages, **how)
+            if answer is not None:
+                return answer
+        started = time.perf_counter()
+        result, attempts = await call_with_retries(job.judge, messages, **how)
+        return result, attempts, time.perf_counter() - started
 
     def _score(self, job: Job, completion, *, cached: bool, latency, attempts: int, batch_id=None) -> dict[str, Any]:
         if completion.refusal:

@@ -17,6 +17,7 @@ from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
 from ._batch import batched_judges, run_jobs
 from ._execute import Executor, Job, Sampling, prompt_builder
+from ._pool import CallPool, auto_workers
 from ._retry import Backoff
 
 if TYPE_CHECKING:  # the metrics package pulls in pandas: not on the import path of --help
@@ -48,6 +49,9 @@ class RunConfig:
     """On resume, ask again the judgments recorded as ``error`` (the new line supersedes the old)."""
     batch: bool = False
     """``--batch``: judges whose provider has a batch API are judged through it."""
+    workers: int | None = None
+    """Processes making the remote calls (``--workers``): 0 makes every call in this process, None
+    decides by the run's size and the machine's cores (``auto_workers``)."""
 
 
 @dataclass
@@ -270,22 +274,41 @@ def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: d
         from_cache += bool(rec.get("cached"))
         on_done(rec)
 
+    remote = sum(1 for j in jobs if not j.judge.is_local and j.judge.name not in batched)
+    workers = auto_workers(remote) if config.workers is None else config.workers
     executor = Executor(
         store=store,
         cache=cache,
         sampling=Sampling(temperature=config.temperature, max_tokens=config.max_tokens),
         backoff=Backoff.from_env(max_wait=config.max_retry_wait),
         on_done=counted,
+        pool=CallPool(workers) if workers and remote else None,
     )
     on_start(jobs, done)
     try:
-        asyncio.run(run_jobs(executor, store, jobs, batched=batched, on_batch=on_batch))
+        asyncio.run(_judge_all(executor, store, jobs, batched=batched, on_batch=on_batch))
     finally:
         store.close_journal()
         cache.close()
         logging.getLogger("judgebench").removeHandler(handler)
         handler.close()
     return executor, from_cache
+
+
+async def _judge_all(executor: Executor, store: RunStore, jobs: list[Job], *, batched: set[str], on_batch) -> None:
+    pool = executor.pool
+    if pool is not None:
+        first = next((j for j in jobs if not j.judge.is_local and j.judge.name not in batched), None)
+        if first is not None and executor.cache.get(executor.request(first)[2]) is None:
+            # Workers import litellm for seconds: they start now, alongside this process's own
+            # import (which blocks this loop), unless the run looks answered by the cache (then
+            # they start at the first miss).
+            await pool.start()
+    try:
+        await run_jobs(executor, store, jobs, batched=batched, on_batch=on_batch)
+    finally:
+        if executor.pool is not None:
+            await executor.pool.close()
 
 
 def _run_metrics(config: RunConfig, run: dict[str, Any], records: list[dict[str, Any]]) -> RunMetrics:
