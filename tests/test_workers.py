@@ -66,6 +66,10 @@ def test_workers_make_the_calls_and_the_records_match_a_run_in_one_process(env, 
         subprocess.run(_cmd(srv, alone, "--workers", "0", "--no-cache"), cwd=REPO, env=env, check=True,
                        capture_output=True)
         assert len(srv.requests) == 2 * 240  # the second run had no cache: every call made twice, once each
+        again = tmp_path / "again"
+        subprocess.run(_cmd(srv, again, "--workers", "2"), cwd=REPO, env=env, check=True, capture_output=True)
+        assert len(srv.requests) == 2 * 240
+    assert "call worker" not in (again / "run.log").read_text()  # a run the cache answers starts none
 
     log = (pooled / "run.log").read_text()
     assert "call worker 0 ready" in log and "call worker 1 ready" in log
@@ -153,3 +157,19 @@ def test_workers_end_when_the_runner_is_killed(env, tmp_path):
         n = len(srv.requests)
         time.sleep(1.0)
         assert len(srv.requests) == n  # nobody is calling any more
+
+
+def test_a_fleet_judge_keeps_its_calls_in_the_runner(judgebench, tmp_path):
+    """litellm's Router keeps each replica's rpm budget per process: N workers would each spend all
+    of it. A judge with deployments is never sent to workers, even when asked for them."""
+    truths = truth_map(MINI)
+    with OpenAIServer(oracle(truths)) as a, OpenAIServer(oracle(truths)) as b:
+        models = tmp_path / "models.yaml"
+        models.write_text(
+            "judges:\n  fleet:\n    model: openai/qwen\n    concurrency: 8\n    deployments:\n"
+            f"      - {{api_base: {a.url}, rpm: 6000}}\n      - {{api_base: {b.url}, rpm: 6000}}\n")
+        out = tmp_path / "run"
+        judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "fleet", "--repeats", "4",
+                   "--workers", "2", "--out", str(out), check=0)
+        assert len(a.requests) + len(b.requests) == 32
+    assert "call worker" not in (out / "run.log").read_text()

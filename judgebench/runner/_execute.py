@@ -16,7 +16,7 @@ from ..results import PairJudgment, PointJudgment, RunStore, record_json
 from ..redaction import public_params, redact_obj
 from ..tasks import Pair, Sample, Task
 from ._cache import ResponseCache, cache_key
-from ._pool import CallPool
+from ._pool import CallPool, worker_judge
 from ._retry import Backoff, call_with_retries
 
 log = logging.getLogger("judgebench.runner")
@@ -233,9 +233,9 @@ class Executor:
 
     async def _call(self, job: Job, messages: list[dict[str, str]], sampling: dict[str, Any]):
         """``(result, attempts, latency_s)`` of one call with its retries: in a worker process when the
-        run has them (the embedded judge's model lives in this process), else here."""
+        run has them and the judge may use them (``worker_judge``), else here."""
         how = dict(sampling=sampling, response_format=self.response_format(job), backoff=self.backoff, label=job.item.id)
-        if self.pool is not None and not job.judge.is_local:
+        if self.pool is not None and worker_judge(job.judge):
             answer = await self.pool.call(job.judge, messages, **how)
             if answer is not None:
                 return answer

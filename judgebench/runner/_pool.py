@@ -37,6 +37,13 @@ def auto_workers(remote_jobs: int, cpus: int | None = None) -> int:
     return min(cpus, 8)
 
 
+def worker_judge(judge: JudgeSpec) -> bool:
+    """Whether a judge's calls may go to workers. Not the embedded judge (its model lives in the
+    runner), and not a fleet: litellm's Router keeps each replica's rpm/tpm budget and cooldowns in
+    its process, so N workers would each spend the whole budget and learn a dead replica N times."""
+    return not judge.is_local and not judge.deployments
+
+
 class _Lost(Exception):
     """The worker making the call stopped; the call is made again in this process."""
 
@@ -50,9 +57,9 @@ class _Worker:
         self.inflight: dict[int, asyncio.Future] = {}
         self.judges: set[str] = set()
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def write(self, data: bytes) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(frame(message))
+        self.proc.stdin.write(data)
 
     def lose(self, why: str) -> None:
         if not self.alive:
@@ -92,13 +99,18 @@ class CallPool:
             return None
         worker = min(ready, key=lambda w: len(w.inflight))
         call_id = next(self._ids)
+        try:
+            data = b"" if judge.name in worker.judges else frame(("judge", judge.name, judge))
+            data += frame(("call", call_id, judge.name, messages, sampling, response_format, backoff, label))
+        except Exception as exc:  # noqa: BLE001 - what cannot be pickled is asked in this process
+            log.warning("call %s kept in this process: %s: %s", label, type(exc).__name__, exc)
+            self.declined += 1
+            return None
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         worker.inflight[call_id] = fut
         try:
-            if judge.name not in worker.judges:
-                worker.send(("judge", judge.name, judge))
-                worker.judges.add(judge.name)
-            worker.send(("call", call_id, judge.name, messages, sampling, response_format, backoff, label))
+            worker.write(data)
+            worker.judges.add(judge.name)
         except Exception as exc:  # noqa: BLE001 - a broken pipe means the worker is gone
             worker.lose(f"{type(exc).__name__}: {exc}")
         try:

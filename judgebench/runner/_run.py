@@ -17,7 +17,7 @@ from ..tasks import Task, pair_questions
 from ._cache import ResponseCache
 from ._batch import batched_judges, run_jobs
 from ._execute import Executor, Job, Sampling, prompt_builder
-from ._pool import CallPool, auto_workers
+from ._pool import CallPool, auto_workers, worker_judge
 from ._retry import Backoff
 
 if TYPE_CHECKING:  # the metrics package pulls in pandas: not on the import path of --help
@@ -274,7 +274,7 @@ def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: d
         from_cache += bool(rec.get("cached"))
         on_done(rec)
 
-    remote = sum(1 for j in jobs if not j.judge.is_local and j.judge.name not in batched)
+    remote = sum(1 for j in jobs if worker_judge(j.judge) and j.judge.name not in batched)
     workers = auto_workers(remote) if config.workers is None else config.workers
     executor = Executor(
         store=store,
@@ -298,7 +298,7 @@ def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: d
 async def _judge_all(executor: Executor, store: RunStore, jobs: list[Job], *, batched: set[str], on_batch) -> None:
     pool = executor.pool
     if pool is not None:
-        first = next((j for j in jobs if not j.judge.is_local and j.judge.name not in batched), None)
+        first = next((j for j in jobs if worker_judge(j.judge) and j.judge.name not in batched), None)
         if first is not None and executor.cache.get(executor.request(first)[2]) is None:
             # Workers import litellm for seconds: they start now, alongside this process's own
             # import (which blocks this loop), unless the run looks answered by the cache (then
