@@ -157,19 +157,3 @@ def test_workers_end_when_the_runner_is_killed(env, tmp_path):
         n = len(srv.requests)
         time.sleep(1.0)
         assert len(srv.requests) == n  # nobody is calling any more
-
-
-def test_a_fleet_judge_keeps_its_calls_in_the_runner(judgebench, tmp_path):
-    """litellm's Router keeps each replica's rpm budget per process: N workers would each spend all
-    of it. A judge with deployments is never sent to workers, even when asked for them."""
-    truths = truth_map(MINI)
-    with OpenAIServer(oracle(truths)) as a, OpenAIServer(oracle(truths)) as b:
-        models = tmp_path / "models.yaml"
-        models.write_text(
-            "judges:\n  fleet:\n    model: openai/qwen\n    concurrency: 8\n    deployments:\n"
-            f"      - {{api_base: {a.url}, rpm: 6000}}\n      - {{api_base: {b.url}, rpm: 6000}}\n")
-        out = tmp_path / "run"
-        judgebench("run", "--task", MINI, "--models-file", str(models), "--model", "fleet", "--repeats", "4",
-                   "--workers", "2", "--out", str(out), check=0)
-        assert len(a.requests) + len(b.requests) == 32
-    assert "call worker" not in (out / "run.log").read_text()

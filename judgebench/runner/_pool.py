@@ -9,6 +9,7 @@ in-process call returns, so records do not depend on where the call was made.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import os
@@ -173,7 +174,8 @@ class CallPool:
             pass
         except Exception as exc:  # noqa: BLE001 - an unreadable frame: the worker is not trusted again
             log.warning("call worker %d sent an unreadable frame: %s: %s", worker.index, type(exc).__name__, exc)
-            worker.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                worker.proc.kill()
         code = await worker.proc.wait()
         worker.lose(f"exit code {code}")
 
@@ -199,10 +201,9 @@ class CallPool:
             try:
                 await asyncio.wait_for(worker.proc.wait(), timeout=5)
             except asyncio.TimeoutError:
-                worker.proc.kill()
+                with contextlib.suppress(ProcessLookupError):  # it ended in between
+                    worker.proc.kill()
                 await worker.proc.wait()
-            except ProcessLookupError:
-                pass
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -274,8 +274,8 @@ def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: d
         from_cache += bool(rec.get("cached"))
         on_done(rec)
 
-    remote = sum(1 for j in jobs if worker_judge(j.judge) and j.judge.name not in batched)
-    workers = auto_workers(remote) if config.workers is None else config.workers
+    remote = [j for j in jobs if worker_judge(j.judge) and j.judge.name not in batched]
+    workers = auto_workers(len(remote)) if config.workers is None else config.workers
     executor = Executor(
         store=store,
         cache=cache,
@@ -286,7 +286,8 @@ def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: d
     )
     on_start(jobs, done)
     try:
-        asyncio.run(_judge_all(executor, store, jobs, batched=batched, on_batch=on_batch))
+        asyncio.run(_judge_all(executor, store, jobs, batched=batched, on_batch=on_batch,
+                               first_remote=remote[0] if remote else None))
     finally:
         store.close_journal()
         cache.close()
@@ -295,15 +296,14 @@ def _judge_jobs(config: RunConfig, store: RunStore, jobs: list[Job], resolved: d
     return executor, from_cache
 
 
-async def _judge_all(executor: Executor, store: RunStore, jobs: list[Job], *, batched: set[str], on_batch) -> None:
+async def _judge_all(executor: Executor, store: RunStore, jobs: list[Job], *, batched: set[str], on_batch,
+                     first_remote: Job | None) -> None:
     pool = executor.pool
-    if pool is not None:
-        first = next((j for j in jobs if worker_judge(j.judge) and j.judge.name not in batched), None)
-        if first is not None and executor.cache.get(executor.request(first)[2]) is None:
-            # Workers import litellm for seconds: they start now, alongside this process's own
-            # import (which blocks this loop), unless the run looks answered by the cache (then
-            # they start at the first miss).
-            await pool.start()
+    if pool is not None and first_remote is not None and executor.cache.get(executor.request(first_remote)[2]) is None:
+        # Workers import litellm for seconds: they start now, alongside this process's own import
+        # (which blocks this loop), unless the run looks answered by the cache (then they start
+        # at the first miss).
+        await pool.start()
     try:
         await run_jobs(executor, store, jobs, batched=batched, on_batch=on_batch)
     finally:
