@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import MINI, REPO, read_jsonl
 from openai_server import OpenAIServer, oracle, truth_map
 
-REPEATS = "30"  # 8 samples x 30 = 240 judgments: long enough for the workers to start and take calls
+REPEATS = "30"  # 8 samples x 30 = 240 judgments at concurrency 8: 6 s or more, time for the workers to start
 
 
 def _cmd(srv, out, *more):
@@ -60,7 +60,7 @@ def _workers_ready(out: Path, n: int) -> bool:
 
 
 def test_workers_make_the_calls_and_the_records_match_a_run_in_one_process(env, tmp_path):
-    with OpenAIServer(oracle(truth_map(MINI)), latency=0.05) as srv:
+    with OpenAIServer(oracle(truth_map(MINI)), latency=0.2) as srv:
         pooled, alone = tmp_path / "pooled", tmp_path / "alone"
         subprocess.run(_cmd(srv, pooled, "--workers", "2"), cwd=REPO, env=env, check=True, capture_output=True)
         subprocess.run(_cmd(srv, alone, "--workers", "0", "--no-cache"), cwd=REPO, env=env, check=True,
@@ -90,7 +90,7 @@ def test_workers_make_the_calls_and_the_records_match_a_run_in_one_process(env, 
 def test_a_worker_killed_mid_run_loses_no_judgment(env, tmp_path):
     """SIGKILL one worker while its calls are in flight: they are made again in the runner, the run
     ends normally, and every judgment is recorded once."""
-    with OpenAIServer(oracle(truth_map(MINI)), latency=0.3) as srv:
+    with OpenAIServer(oracle(truth_map(MINI)), latency=0.5) as srv:
         out = tmp_path / "run"
         proc = subprocess.Popen(_cmd(srv, out, "--workers", "2"), cwd=REPO, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -117,7 +117,7 @@ def test_a_worker_killed_mid_run_loses_no_judgment(env, tmp_path):
 def test_ctrl_c_with_workers_stops_them_and_the_rerun_resumes(env, tmp_path):
     """Ctrl-C reaches the whole process group: the runner says how to resume (exit 130, no
     traceback), no worker outlives it, and the rerun adds exactly the missing judgments."""
-    with OpenAIServer(oracle(truth_map(MINI)), latency=0.3) as srv:
+    with OpenAIServer(oracle(truth_map(MINI)), latency=0.5) as srv:
         out = tmp_path / "run"
         proc = subprocess.Popen(_cmd(srv, out, "--workers", "2"), cwd=REPO, env=env, start_new_session=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
