@@ -45,6 +45,13 @@ def worker_judge(judge: JudgeSpec) -> bool:
     return not judge.is_local and not judge.deployments
 
 
+def _site_dirs() -> set[str]:
+    import site
+
+    dirs = {*site.getsitepackages(), site.getusersitepackages()}
+    return {str(Path(d).resolve()) for d in dirs}
+
+
 class _Lost(Exception):
     """The worker making the call stopped; the call is made again in this process."""
 
@@ -133,9 +140,12 @@ class CallPool:
 
     async def _start(self) -> None:
         env = dict(os.environ)
-        # The worker imports this very judgebench, wherever it was imported from (a source tree, a wheel).
         root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        if root not in _site_dirs():
+            # The worker imports this very judgebench, also from a source tree on sys.path. An
+            # installed one is found anyway, and putting site-packages on PYTHONPATH would move it
+            # ahead of the standard library in the worker.
+            env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         for index in range(self.size):
             try:
                 proc = await asyncio.create_subprocess_exec(
